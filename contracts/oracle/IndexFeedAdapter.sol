@@ -12,8 +12,8 @@ import {IIndexOracle} from "../interfaces/IIndexOracle.sol";
 /// Rounds no longer held in the oracle's ring buffer revert with RoundNotAvailable, as
 /// Chainlink aggregators revert for rounds they do not have.
 contract IndexFeedAdapter is IAggregatorV3 {
-    uint8 public constant decimals = 8;
-    uint256 public constant version = 1;
+    uint8 private constant _DECIMALS = 8;
+    uint256 private constant _VERSION = 1;
     uint256 private constant _SCALE = 1e10; // 18 oracle decimals -> 8 adapter decimals
 
     IIndexOracle public immutable oracle;
@@ -22,6 +22,16 @@ contract IndexFeedAdapter is IAggregatorV3 {
     constructor(IIndexOracle oracle_, bytes32 feed_) {
         oracle = oracle_;
         feed = feed_;
+    }
+
+    /// @inheritdoc IAggregatorV3
+    function decimals() external pure returns (uint8) {
+        return _DECIMALS;
+    }
+
+    /// @inheritdoc IAggregatorV3
+    function version() external pure returns (uint256) {
+        return _VERSION;
     }
 
     /// @inheritdoc IAggregatorV3
