@@ -43,7 +43,10 @@ stamp="$root/node_modules/.bootstrap-stamp"
 if [ ! -f "$stamp" ] || [ "$root/package-lock.json" -nt "$stamp" ] \
    || [ "$(cat "$stamp")" != "$(node -v)" ]; then
   echo "bootstrap: installing dependencies with node $(node -v)" >&2
-  (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  # `npm install --no-save` rather than `npm ci`: it installs the locked versions, and it
+  # tolerates the other platforms' optional EDR binaries that a registry mirror may not carry
+  # (npm ci then refuses the lock file as out of sync).
+  (cd "$root" && npm install --no-save --no-audit --no-fund --loglevel=error >&2)
   node -v > "$stamp"
 fi
 
