@@ -91,6 +91,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
         address[] memory signers;
         for (uint256 i = 0; i < reports.length; ++i) {
             Config memory config = _configs[reports[i].feed];
+            if (config.signers == address(0)) revert UnknownFeed(reports[i].feed);
             if (config.signers != loadedPointer) {
                 loadedPointer = config.signers;
                 signers = SignerSet.load(loadedPointer);
@@ -101,7 +102,6 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
 
     function _submitFeed(FeedReport calldata report, Config memory config, address[] memory signers) private {
         bytes32 feed = report.feed;
-        if (config.signers == address(0)) revert UnknownFeed(feed);
         if (config.paused) revert FeedIsPaused(feed);
         uint256 count = report.observations.length;
         if (count < 2 * uint256(config.f) + 1) revert TooFewObservations(feed, count, 2 * uint256(config.f) + 1);
