@@ -18,7 +18,7 @@ import {
   digestOf,
   inputsHashFor,
   median,
-  minOf,
+  maxOf,
   nextBlockAt,
   oracleFixture,
   signReport,
@@ -77,7 +77,7 @@ describe("IndexOracle.submit", function () {
         );
     });
 
-    it("records the round: value = median, observedAt = oldest observation time, updatedAt = block time", async function () {
+    it("records the round: value = median, observedAt = newest observation time, updatedAt = block time", async function () {
       const fx = await loadFixture(oracleFixture);
       const wallets = fx.mainSigners.slice(0, 3);
       const values = [2n * WAD, 2n * WAD + 7n, 2n * WAD - 3n];
@@ -89,7 +89,7 @@ describe("IndexOracle.submit", function () {
       const round = await fx.oracle.latestRound(MAIN);
       expect(round.roundId).to.equal(1n);
       expect(round.value).to.equal(median(values));
-      expect(round.observedAt).to.equal(minOf(times));
+      expect(round.observedAt).to.equal(maxOf(times));
       expect(round.updatedAt).to.equal(t);
       expect((await fx.oracle.feedInfo(MAIN)).latestRoundId).to.equal(1n);
     });
@@ -181,7 +181,7 @@ describe("IndexOracle.submit", function () {
       const t = await nextBlockAt(networkHelpers, 10n);
       const { report } = await signReport(fx.domain, MAIN, fx.mainSigners.slice(0, 3), [WAD, WAD, WAD], [t, t + skew, t]);
       await (await fx.asTransmitter.submit([report])).wait();
-      expect((await fx.oracle.latestRound(MAIN)).observedAt).to.equal(t);
+      expect((await fx.oracle.latestRound(MAIN)).observedAt).to.equal(t + skew);
     });
 
     it("accepts an observation exactly maxObservationAge old", async function () {
@@ -190,7 +190,7 @@ describe("IndexOracle.submit", function () {
       const oldest = t - MAIN_PARAMS.maxObservationAge;
       const { report } = await signReport(fx.domain, MAIN, fx.mainSigners.slice(0, 3), [WAD, WAD, WAD], [t, oldest, t]);
       await (await fx.asTransmitter.submit([report])).wait();
-      expect((await fx.oracle.latestRound(MAIN)).observedAt).to.equal(oldest);
+      expect((await fx.oracle.latestRound(MAIN)).observedAt).to.equal(t);
     });
 
     it("accepts the next round exactly minUpdateInterval after the last one, observed one second later", async function () {
@@ -524,6 +524,22 @@ describe("IndexOracle.submit", function () {
         .to.be.revertedWithCustomError(fx.oracle, "ObservationNotNewer")
         .withArgs(MAIN, fx.mainSigners[0].address, first.observedAt, first.observedAt);
       expect((await fx.oracle.latestRound(MAIN)).roundId).to.equal(1n);
+    });
+
+    it("ObservationNotNewer: reusing observations of the last round alongside a fresh one", async function () {
+      const fx = await loadFixture(oracleFixture);
+      const t = await nextBlockAt(networkHelpers, 10n);
+      const [a, b, c, d] = fx.mainSigners;
+      // Round 1 observed at different times: b and c later than a.
+      const round1 = await signReport(fx.domain, MAIN, [a, b, c], [2n * WAD, 2n * WAD, 2n * WAD], [t - 10n, t, t]);
+      await (await fx.asTransmitter.submit([round1.report])).wait();
+      const now = await nextMainSlot();
+      // b's and c's signed observations from round 1, plus a fresh one from d.
+      const fresh = await signReport(fx.domain, MAIN, [d], [2n * WAD], [now]);
+      const reused = { feed: MAIN, observations: [...round1.report.observations.slice(1), ...fresh.report.observations] };
+      await expect(fx.asTransmitter.submit([reused]))
+        .to.be.revertedWithCustomError(fx.oracle, "ObservationNotNewer")
+        .withArgs(MAIN, b.address, t, t);
     });
 
     it("UpdateTooSoon: a round less than minUpdateInterval after the last", async function () {

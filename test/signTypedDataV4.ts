@@ -38,7 +38,7 @@ import {
   signObservation,
   type SignedObservation,
 } from "../src/oracle/observation.js";
-import { TYPES, WAD, feedId, median, minOf } from "./helpers/fixtures.js";
+import { TYPES, WAD, feedId, median, maxOf } from "./helpers/fixtures.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const ARTIFACT = path.join(ROOT, "artifacts/contracts/oracle/IndexOracle.sol/IndexOracle.json");
@@ -269,7 +269,7 @@ describe("eth_signTypedData_v4 against a real hardhat node", function () {
     const round = await oracle.latestRound(feed);
     expect(round.roundId).to.equal(1n);
     expect(round.value).to.equal(median(values));
-    expect(round.observedAt).to.equal(minOf(observations.map((o) => o.observedAt)));
+    expect(round.observedAt).to.equal(maxOf(observations.map((o) => o.observedAt)));
     expect(round.updatedAt).to.equal(BigInt((await provider!.getBlock(receipt!.blockNumber))!.timestamp));
   });
 

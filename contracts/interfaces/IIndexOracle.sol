@@ -47,8 +47,8 @@ interface IIndexOracle {
     }
 
     /// @notice A stored round.
-    /// @param observedAt the oldest observedAt among the round's observations: the value is at
-    /// least this fresh
+    /// @param observedAt the newest observedAt among the round's observations. Every observation
+    /// of a later round must be newer, so a signed observation counts in at most one round.
     /// @param updatedAt the block timestamp at which the round was stored
     struct Round {
         uint64 roundId;

@@ -63,7 +63,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
         uint112 cumulative;
     }
 
-    /// @dev A feed's verified observations in submission order, and the oldest observedAt.
+    /// @dev A feed's verified observations in submission order, and the newest observedAt.
     struct Verified {
         address[] signedBy;
         uint256[] values;
@@ -152,7 +152,6 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
         v.signedBy = new address[](count);
         v.values = new uint256[](count);
         v.inputsHashes = new bytes32[](count);
-        v.observedAt = type(uint256).max;
         uint256 seen; // bit i set: signers[i] has signed
         bytes32 domainSeparator = _domainSeparatorV4();
         for (uint256 i = 0; i < count; ++i) {
@@ -162,7 +161,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
             if (seen & bit != 0) revert DuplicateSigner(feed, signer);
             seen |= bit;
             _checkObservation(feed, signer, o.value, o.observedAt, maxAge, lastObservedAt);
-            if (o.observedAt < v.observedAt) v.observedAt = o.observedAt;
+            if (o.observedAt > v.observedAt) v.observedAt = o.observedAt;
             v.signedBy[i] = signer;
             v.values[i] = o.value;
             v.inputsHashes[i] = o.inputsHash;

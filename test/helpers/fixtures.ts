@@ -223,8 +223,8 @@ export function median(values: bigint[]): bigint {
   return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2n;
 }
 
-export function minOf(values: bigint[]): bigint {
-  return values.reduce((a, b) => (b < a ? b : a));
+export function maxOf(values: bigint[]): bigint {
+  return values.reduce((a, b) => (b > a ? b : a));
 }
 
 /** A round as the reference model remembers it. */
@@ -307,7 +307,7 @@ export async function submitHistory(
     const wallets = step.values.map((_, j) => fx.mainSigners[(i + j) % fx.mainSigners.length]);
     const { report } = await signReport(fx.domain, MAIN, wallets, step.values, times);
     await (await fx.asTransmitter.submit([report])).wait();
-    history.push({ roundId: firstRoundId + BigInt(i), value: median(step.values), observedAt: minOf(times), updatedAt: t });
+    history.push({ roundId: firstRoundId + BigInt(i), value: median(step.values), observedAt: maxOf(times), updatedAt: t });
   }
   return history;
 }

@@ -53,7 +53,7 @@ contract IndexOracleTest is Test {
         IIndexOracle.Round memory round = oracle.latestRound(FEED);
         assertEq(round.roundId, 1, "roundId");
         assertEq(round.value, 101 * WAD, "median of 99, 100, 101, 103, 250");
-        assertEq(round.observedAt, T0 - 10, "observedAt is the oldest observation");
+        assertEq(round.observedAt, T0 + 15, "observedAt is the newest observation");
         assertEq(round.updatedAt, T0, "updatedAt is the block time");
         IIndexOracle.Round memory same = oracle.getRound(FEED, 1);
         assertEq(same.value, round.value, "getRound(1).value");
@@ -76,7 +76,7 @@ contract IndexOracleTest is Test {
         times[0] = T0 + 15; // MAX_FUTURE_SKEW
         times[1] = T0 - MAX_AGE; // oldest allowed
         oracle.submit(_report(FEED, _first(QUORUM), _same(QUORUM, 100 * WAD), times));
-        assertEq(oracle.latestRound(FEED).observedAt, T0 - MAX_AGE, "observedAt");
+        assertEq(oracle.latestRound(FEED).observedAt, T0 + 15, "observedAt is the newest");
     }
 
     function test_submit_acceptsMoveOfExactlyMaxMoveBps() public {
@@ -293,22 +293,20 @@ contract IndexOracleTest is Test {
 
     function test_submit_reverts_whenObservationNotNewer() public {
         uint256[] memory times = _same(QUORUM, T0);
-        times[2] = T0 - 20; // the round's observedAt
+        times[2] = T0 - 20; // an older observation; the round's observedAt is the newest, T0
         oracle.submit(_report(FEED, _first(QUORUM), _same(QUORUM, 100 * WAD), times));
-        assertEq(oracle.latestRound(FEED).observedAt, T0 - 20, "observedAt of round 1");
+        assertEq(oracle.latestRound(FEED).observedAt, T0, "observedAt of round 1");
 
         vm.warp(T0 + MIN_INTERVAL);
         times = _same(QUORUM, T0 + MIN_INTERVAL);
-        times[1] = T0 - 20; // equal to the last observedAt: not newer
+        times[1] = T0; // equal to the last observedAt: not newer
         IIndexOracle.FeedReport[] memory reports = _report(FEED, _first(QUORUM), _same(QUORUM, 100 * WAD), times);
-        vm.expectRevert(
-            abi.encodeWithSelector(IIndexOracle.ObservationNotNewer.selector, FEED, signers[1], T0 - 20, T0 - 20)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IIndexOracle.ObservationNotNewer.selector, FEED, signers[1], T0, T0));
         oracle.submit(reports);
 
-        times[1] = T0 - 19; // one second newer is fine
+        times[1] = T0 + 1; // one second newer is fine
         oracle.submit(_report(FEED, _first(QUORUM), _same(QUORUM, 100 * WAD), times));
-        assertEq(oracle.latestRound(FEED).observedAt, T0 - 19, "observedAt of round 2");
+        assertEq(oracle.latestRound(FEED).observedAt, T0 + MIN_INTERVAL, "observedAt of round 2");
     }
 
     function test_submit_reverts_whenValueZero() public {

@@ -59,7 +59,7 @@ contract OracleHandler is Test {
         uint256 honestMin;
         uint256 honestMax;
         uint256 liars;
-        uint256 oldest;
+        uint256 newest;
     }
 
     constructor(IIndexOracle oracle_, bytes32 feed_, uint256[N] memory keys_) {
@@ -132,7 +132,7 @@ contract OracleHandler is Test {
         d.values = new uint256[](count);
         d.times = new uint256[](count);
         d.honestMin = type(uint256).max;
-        d.oldest = type(uint256).max;
+        d.newest = 0;
         uint256 earliest = block.timestamp - MAX_AGE;
         if (earliest <= lastObservedAt) earliest = lastObservedAt + 1;
         uint256 latest = block.timestamp + MAX_FUTURE_SKEW;
@@ -141,7 +141,7 @@ contract OracleHandler is Test {
             uint256 r = uint256(keccak256(abi.encode(seed, "observation", k)));
             d.who[k] = signer;
             d.times[k] = earliest + r % (latest - earliest + 1);
-            if (d.times[k] < d.oldest) d.oldest = d.times[k];
+            if (d.times[k] > d.newest) d.newest = d.times[k];
             if (signer < N - F) {
                 d.values[k] = _nudge(base, r >> 128, spreadBps);
                 if (d.values[k] < d.honestMin) d.honestMin = d.values[k];
@@ -166,7 +166,7 @@ contract OracleHandler is Test {
         IIndexOracle.Round memory round = oracle.latestRound(feed);
         if (round.roundId != lastRoundId + 1) ++roundOrderViolations;
         if (accepted != 0 && round.observedAt <= lastObservedAt) ++roundOrderViolations;
-        if (round.observedAt != d.oldest) ++roundOrderViolations;
+        if (round.observedAt != d.newest) ++roundOrderViolations;
         if (round.value < d.honestMin || round.value > d.honestMax) ++medianViolations;
         ++accepted;
         ++reportsWithLiars[d.liars];
