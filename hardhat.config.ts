@@ -34,7 +34,4 @@ export default defineConfig({
       fuzz: { runs: 256 },
     },
   },
-  networks: {
-    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-  },
 });
