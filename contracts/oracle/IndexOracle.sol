@@ -6,6 +6,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 
 import {IIndexOracle} from "../interfaces/IIndexOracle.sol";
 import {Median} from "../libraries/Median.sol";
+import {RoundLog} from "../libraries/RoundLog.sol";
 import {SignerSet} from "../libraries/SignerSet.sol";
 
 /// @title IndexOracle
@@ -63,12 +64,12 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
         uint112 cumulative;
     }
 
-    /// @dev A feed's verified observations in submission order, and the newest observedAt.
-    struct Verified {
-        address[] signedBy;
-        uint256[] values;
-        bytes32[] inputsHashes;
-        uint256 observedAt;
+    /// @dev What checking one feed's observations needs, bundled to keep the stack shallow.
+    struct _Context {
+        bytes32 feed;
+        bytes32 domainSeparator;
+        uint256 maxAge;
+        uint256 lastObservedAt;
     }
 
     mapping(bytes32 feed => Config) private _configs;
@@ -86,24 +87,31 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
     /// @inheritdoc IIndexOracle
     function submit(FeedReport[] calldata reports) external {
         if (reports.length == 0) revert EmptyReport();
+        bytes32 domainSeparator = _domainSeparatorV4();
         // Feeds that share a signer set share its data contract: load it once per report.
         address loadedPointer;
         address[] memory signers;
         for (uint256 i = 0; i < reports.length; ++i) {
-            Config memory config = _configs[reports[i].feed];
-            if (config.signers == address(0)) revert UnknownFeed(reports[i].feed);
+            bytes32 feed = reports[i].feed;
+            Config memory config = _configs[feed];
+            if (config.signers == address(0)) revert UnknownFeed(feed);
             if (config.signers != loadedPointer) {
                 loadedPointer = config.signers;
                 signers = SignerSet.load(loadedPointer);
             }
-            _submitFeed(reports[i], config, signers);
+            _submitFeed(feed, reports[i].observations, config, signers, domainSeparator);
         }
     }
 
-    function _submitFeed(FeedReport calldata report, Config memory config, address[] memory signers) private {
-        bytes32 feed = report.feed;
+    function _submitFeed(
+        bytes32 feed,
+        Observation[] calldata observations,
+        Config memory config,
+        address[] memory signers,
+        bytes32 domainSeparator
+    ) private {
         if (config.paused) revert FeedIsPaused(feed);
-        uint256 count = report.observations.length;
+        uint256 count = observations.length;
         if (count < 2 * uint256(config.f) + 1) revert TooFewObservations(feed, count, 2 * uint256(config.f) + 1);
         if (count > config.signerCount) revert TooManyObservations(feed, count, config.signerCount);
 
@@ -115,76 +123,79 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
             if (block.timestamp < nextAllowedAt) revert UpdateTooSoon(feed, last.updatedAt, nextAllowedAt);
         }
 
-        Verified memory v =
-            _verify(feed, report.observations, config.params.maxObservationAge, last.observedAt, signers);
-        uint256 value = Median.sortAndTake(_copy(v.values));
-        if (last.value != 0 && count < config.signerCount) {
-            _checkMove(feed, last.value, value, config.params.maxMoveBps, count, config.signerCount);
-        }
-        _store(feed, state, last, value, v);
+        bytes memory roundLog = RoundLog.create(count);
+        uint256[] memory sorted = new uint256[](count);
+        uint256 observedAt = _verify(
+            _Context(feed, domainSeparator, config.params.maxObservationAge, last.observedAt),
+            observations,
+            signers,
+            roundLog,
+            sorted
+        );
+        uint256 value = Median.ofSorted(sorted);
+        if (last.value != 0 && count < config.signerCount) _checkMove(feed, config, last.value, value, count);
+        uint64 roundId = _store(feed, state, last, value, observedAt);
+        RoundLog.emitRound(roundLog, feed, roundId, value, observedAt);
     }
 
-    function _store(bytes32 feed, State memory state, Checkpoint memory last, uint256 value, Verified memory v)
+    function _store(bytes32 feed, State memory state, Checkpoint memory last, uint256 value, uint256 observedAt)
         private
+        returns (uint64 roundId)
     {
-        uint64 roundId = state.latestRoundId + 1;
+        roundId = state.latestRoundId + 1;
         // Casts are safe: value <= MAX_VALUE and times were checked against block.timestamp,
         // which fits 32 bits until 2106; cumulative < 2^112 (see Checkpoint).
         _rings[feed][roundId % state.ringCapacity] = Checkpoint({
             value: uint80(value),
-            observedAt: uint32(v.observedAt),
+            observedAt: uint32(observedAt),
             updatedAt: uint32(block.timestamp),
             cumulative: last.cumulative + uint112(uint256(last.value) * (block.timestamp - last.updatedAt))
         });
         _states[feed].latestRoundId = roundId;
-        emit RoundUpdated(feed, roundId, value, v.observedAt, v.signedBy, v.values, v.inputsHashes);
     }
 
-    /// @dev Checks every observation and its signature.
+    /// @dev Checks every observation and its signature; records each in the round's log and
+    /// its value in `sorted`. Returns the newest observedAt.
     function _verify(
-        bytes32 feed,
+        _Context memory context,
         Observation[] calldata observations,
-        uint256 maxAge,
-        uint256 lastObservedAt,
-        address[] memory signers
-    ) private view returns (Verified memory v) {
+        address[] memory signers,
+        bytes memory roundLog,
+        uint256[] memory sorted
+    ) private view returns (uint256 newest) {
         uint256 count = observations.length;
-        v.signedBy = new address[](count);
-        v.values = new uint256[](count);
-        v.inputsHashes = new bytes32[](count);
         uint256 seen; // bit i set: signers[i] has signed
-        bytes32 domainSeparator = _domainSeparatorV4();
         for (uint256 i = 0; i < count; ++i) {
             Observation calldata o = observations[i];
-            address signer = _recover(domainSeparator, feed, o, i);
-            uint256 bit = 1 << _indexOf(feed, signers, signer);
-            if (seen & bit != 0) revert DuplicateSigner(feed, signer);
+            address signer = _recover(context.domainSeparator, context.feed, o, i);
+            uint256 bit = 1 << _indexOf(context.feed, signers, signer);
+            if (seen & bit != 0) revert DuplicateSigner(context.feed, signer);
             seen |= bit;
-            _checkObservation(feed, signer, o.value, o.observedAt, maxAge, lastObservedAt);
-            if (o.observedAt > v.observedAt) v.observedAt = o.observedAt;
-            v.signedBy[i] = signer;
-            v.values[i] = o.value;
-            v.inputsHashes[i] = o.inputsHash;
+            uint256 value = o.value;
+            uint256 observedAt = o.observedAt;
+            _checkObservation(context, signer, value, observedAt);
+            if (observedAt > newest) newest = observedAt;
+            Median.insert(sorted, i, value);
+            RoundLog.record(roundLog, count, i, signer, value, o.inputsHash);
         }
     }
 
-    function _checkObservation(
-        bytes32 feed,
-        address signer,
-        uint256 value,
-        uint256 observedAt,
-        uint256 maxAge,
-        uint256 lastObservedAt
-    ) private view {
+    function _checkObservation(_Context memory context, address signer, uint256 value, uint256 observedAt)
+        private
+        view
+    {
+        bytes32 feed = context.feed;
         if (value == 0) revert ZeroValue(feed, signer);
         if (value > MAX_VALUE) revert ValueTooLarge(feed, signer, value, MAX_VALUE);
         if (observedAt > block.timestamp + MAX_FUTURE_SKEW) {
             revert ObservationFromFuture(feed, signer, observedAt, block.timestamp + MAX_FUTURE_SKEW);
         }
-        if (observedAt + maxAge < block.timestamp) {
-            revert ObservationTooOld(feed, signer, observedAt, block.timestamp - maxAge);
+        if (observedAt + context.maxAge < block.timestamp) {
+            revert ObservationTooOld(feed, signer, observedAt, block.timestamp - context.maxAge);
         }
-        if (observedAt <= lastObservedAt) revert ObservationNotNewer(feed, signer, observedAt, lastObservedAt);
+        if (observedAt <= context.lastObservedAt) {
+            revert ObservationNotNewer(feed, signer, observedAt, context.lastObservedAt);
+        }
     }
 
     /// @dev The EIP-712 digest of `o` and the address that signed it. Hashes in scratch memory
@@ -242,21 +253,15 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
         if (!found) revert UnknownSigner(feed, signer);
     }
 
-    function _checkMove(bytes32 feed, uint256 lastValue, uint256 value, uint256 maxMoveBps, uint256 signed, uint256 n)
+    /// @dev The circuit breaker, for a report that not every signer signed.
+    function _checkMove(bytes32 feed, Config memory config, uint256 lastValue, uint256 value, uint256 signed)
         private
         pure
     {
         uint256 move = value > lastValue ? value - lastValue : lastValue - value;
         // Compare move / lastValue > maxMoveBps / 10_000 without dividing (no rounding at all).
-        if (move * _BPS > lastValue * maxMoveBps) {
-            revert MoveTooLarge(feed, lastValue, value, maxMoveBps, signed, n);
-        }
-    }
-
-    function _copy(uint256[] memory values) private pure returns (uint256[] memory out) {
-        out = new uint256[](values.length);
-        for (uint256 i = 0; i < values.length; ++i) {
-            out[i] = values[i];
+        if (move * _BPS > lastValue * config.params.maxMoveBps) {
+            revert MoveTooLarge(feed, lastValue, value, config.params.maxMoveBps, signed, config.signerCount);
         }
     }
 
