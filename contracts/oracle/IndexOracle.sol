@@ -65,7 +65,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
     }
 
     /// @dev What checking one feed's observations needs, bundled to keep the stack shallow.
-    struct _Context {
+    struct VerifyContext {
         bytes32 feed;
         bytes32 domainSeparator;
         uint256 maxAge;
@@ -126,7 +126,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
         bytes memory roundLog = RoundLog.create(count);
         uint256[] memory sorted = new uint256[](count);
         uint256 observedAt = _verify(
-            _Context(feed, domainSeparator, config.params.maxObservationAge, last.observedAt),
+            VerifyContext(feed, domainSeparator, config.params.maxObservationAge, last.observedAt),
             observations,
             signers,
             roundLog,
@@ -157,7 +157,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
     /// @dev Checks every observation and its signature; records each in the round's log and
     /// its value in `sorted`. Returns the newest observedAt.
     function _verify(
-        _Context memory context,
+        VerifyContext memory context,
         Observation[] calldata observations,
         address[] memory signers,
         bytes memory roundLog,
@@ -180,7 +180,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
         }
     }
 
-    function _checkObservation(_Context memory context, address signer, uint256 value, uint256 observedAt)
+    function _checkObservation(VerifyContext memory context, address signer, uint256 value, uint256 observedAt)
         private
         view
     {
