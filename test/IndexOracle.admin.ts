@@ -221,6 +221,19 @@ describe("IndexOracle administration", function () {
       expect((await fx.oracle.feedInfo(MAIN)).paused).to.equal(false);
     });
 
+    it("pausing a paused feed changes nothing and emits nothing", async function () {
+      const fx = await loadFixture(oracleFixture);
+      await (await fx.oracle.connect(fx.guardian).pause(MAIN)).wait();
+      await expect(fx.oracle.connect(fx.guardian).pause(MAIN)).to.not.emit(fx.oracle, "FeedPaused");
+      expect((await fx.oracle.feedInfo(MAIN)).paused).to.equal(true);
+    });
+
+    it("unpausing a running feed changes nothing and emits nothing", async function () {
+      const fx = await loadFixture(oracleFixture);
+      await expect(fx.oracle.unpause(MAIN)).to.not.emit(fx.oracle, "FeedUnpaused");
+      expect((await fx.oracle.feedInfo(MAIN)).paused).to.equal(false);
+    });
+
     it("prefillRing emits RingPrefilled with the prefilled count, capped at the capacity", async function () {
       const fx = await loadFixture(oracleFixture);
       const capacity = (await fx.oracle.feedInfo(OTHER)).ringCapacity;

@@ -193,9 +193,10 @@ interface IIndexOracle {
     function setDescription(bytes32 feed, string calldata description) external;
 
     /// @notice Stops new rounds of a feed (guardian). Reads keep working; isStale turns true.
+    /// Pausing a paused feed changes nothing and emits nothing.
     function pause(bytes32 feed) external;
 
-    /// @notice Lets a paused feed take rounds again (admin).
+    /// @notice Lets a paused feed take rounds again (admin). On a running feed: no change, no event.
     function unpause(bytes32 feed) external;
 
     /// @notice Writes a placeholder into up to `count` not yet used ring slots so that later

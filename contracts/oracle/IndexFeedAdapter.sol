@@ -45,9 +45,13 @@ contract IndexFeedAdapter is IAggregatorV3 {
         view
         returns (uint80, int256, uint256, uint256, uint80)
     {
-        // Round ids above 2^64 cannot exist: report them as not available, not as a cast error.
+        // Round ids above 2^64 cannot exist: report them as not available, with the range that
+        // is, rather than fail on the cast.
         if (roundId > type(uint64).max) {
-            revert IIndexOracle.RoundNotAvailable(feed, roundId, 0, 0);
+            IIndexOracle.FeedInfo memory info = oracle.feedInfo(feed);
+            uint256 latest = info.latestRoundId;
+            uint256 oldest = latest < info.ringCapacity ? 1 : latest - info.ringCapacity + 1;
+            revert IIndexOracle.RoundNotAvailable(feed, roundId, oldest, latest);
         }
         return _toChainlink(oracle.getRound(feed, uint64(roundId)));
     }

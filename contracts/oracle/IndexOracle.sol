@@ -403,6 +403,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
     /// @inheritdoc IIndexOracle
     function pause(bytes32 feed) external onlyRole(GUARDIAN_ROLE) {
         _requireFeed(feed);
+        if (_configs[feed].paused) return; // already paused: nothing changes, no event
         _configs[feed].paused = true;
         emit FeedPaused(feed, msg.sender);
     }
@@ -410,6 +411,7 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
     /// @inheritdoc IIndexOracle
     function unpause(bytes32 feed) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _requireFeed(feed);
+        if (!_configs[feed].paused) return; // not paused: nothing changes, no event
         _configs[feed].paused = false;
         emit FeedUnpaused(feed, msg.sender);
     }
