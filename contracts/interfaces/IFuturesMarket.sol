@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IMarginSource} from "./IMarginSource.sol";
+
+/// @title IFuturesMarket
+/// @notice Dated, cash-settled futures on the compute indexes, traded with wallet-signed
+/// orders (off-chain order book, on-chain settlement) and margined in the MarginVault.
+/// Prices are WAD (1e18) USD per index unit; sizes are whole contracts; a contract is
+/// `multiplier` index units. See docs/market.md for every formula.
+interface IFuturesMarket is IMarginSource {
+    // ---------------------------------------------------------------- types
+
+    /// @notice Everything that defines a series; its id is keccak256(abi.encode(params)).
+    /// @param feed the IndexOracle feed the series settles on
+    /// @param expiry settlement time: the TWAP over [expiry - settlementWindow, expiry]
+    /// @param lastTradingTime no trade at or after this time (<= expiry)
+    /// @param settlementWindow seconds of index TWAP that fix the settlement price
+    /// @param multiplier index units per contract (e.g. 100 GPU-hours)
+    /// @param tickSize price increment, WAD
+    /// @param minSize smallest trade, contracts (a smaller last fill may complete an order)
+    /// @param initialMarginBps margin to open or add, of notional at mark
+    /// @param maintenanceMarginBps margin below which an account can be liquidated
+    /// @param liquidationPenaltyBps penalty of the liquidated notional, paid by the liquidated
+    /// @param liquidatorShareBps the liquidator's share of the penalty; the rest insures
+    /// @param makerFeeBps fee of notional paid by the maker
+    /// @param takerFeeBps fee of notional paid by the taker
+    /// @param maxBasisBps largest |mark - index| as a share of the index, at listing
+    /// @param basisTau seconds for a new trade premium to move the basis half way
+    /// @param basisRefNotional notional (WAD USD) of a fill that counts with full weight
+    /// @param openInterestCap largest total long size, contracts
+    struct SeriesParams {
+        bytes32 feed;
+        uint64 expiry;
+        uint64 lastTradingTime;
+        uint32 settlementWindow;
+        uint32 multiplier;
+        uint96 tickSize;
+        uint64 minSize;
+        uint16 initialMarginBps;
+        uint16 maintenanceMarginBps;
+        uint16 liquidationPenaltyBps;
+        uint16 liquidatorShareBps;
+        uint16 makerFeeBps;
+        uint16 takerFeeBps;
+        uint16 maxBasisBps;
+        uint32 basisTau;
+        uint128 basisRefNotional;
+        uint64 openInterestCap;
+    }
+
+    /// @notice A signed order. EIP-712 type:
+    /// `Order(address trader,bytes32 series,bool isBuy,uint64 size,uint96 limitPrice,uint64 expiry,uint256 nonce,uint8 flags)`
+    /// under the domain {name: "FuturesMarket", version: "1", chainId, verifyingContract}.
+    /// @param size contracts
+    /// @param limitPrice WAD; a maker's fills execute at it
+    /// @param expiry unix seconds; the order fills up to and including this second
+    /// @param nonce any number; `cancelAllBelow(n)` voids every order with nonce < n
+    /// @param flags bit 0 post-only, bit 1 reduce-only
+    struct Order {
+        address trader;
+        bytes32 series;
+        bool isBuy;
+        uint64 size;
+        uint96 limitPrice;
+        uint64 expiry;
+        uint256 nonce;
+        uint8 flags;
+    }
+
+    /// @notice One cross of a batch.
+    struct Match {
+        Order maker;
+        bytes makerSignature;
+        Order taker;
+        bytes takerSignature;
+        uint64 size;
+    }
+
+    /// @notice An account's position in one series.
+    /// @param size contracts, positive long
+    /// @param entryNotional size x multiplier x average entry price, WAD, signed like size
+    struct Position {
+        int256 size;
+        int256 entryNotional;
+    }
+
+    /// @notice A series' market state.
+    struct SeriesState {
+        bool listed;
+        bool paused;
+        uint64 listedAt;
+        uint64 openInterest;
+        uint256 index;
+        bool indexStale;
+        int256 basis;
+        uint256 markPrice;
+    }
+
+    // ---------------------------------------------------------------- events
+
+    event SeriesListed(bytes32 indexed series, bytes32 indexed feed, SeriesParams params);
+    event SeriesPaused(bytes32 indexed series, address indexed by);
+    event SeriesUnpaused(bytes32 indexed series, address indexed by);
+    event OrderFilled(
+        bytes32 indexed series,
+        bytes32 indexed makerOrder,
+        address indexed maker,
+        address taker,
+        bytes32 takerOrder,
+        bool makerIsBuy,
+        uint256 size,
+        uint256 price,
+        uint256 makerFee,
+        uint256 takerFee
+    );
+    event PositionChanged(
+        address indexed account, bytes32 indexed series, int256 size, int256 entryNotional, int256 realisedPnl
+    );
+    event OrderCancelled(address indexed trader, bytes32 indexed orderHash);
+    event OrdersCancelledBelow(address indexed trader, uint256 minNonce);
+
+    // ---------------------------------------------------------------- errors
+
+    error UnknownSeries(bytes32 series);
+    error SeriesAlreadyListed(bytes32 series);
+    error InvalidSeriesParam(string name, uint256 value);
+    error SeriesIsPaused(bytes32 series);
+    error TradingClosed(bytes32 series, uint256 lastTradingTime);
+    error InvalidSignature(address trader, bytes32 orderHash);
+    error OrderExpired(bytes32 orderHash, uint256 expiry);
+    error OrderIsCancelled(bytes32 orderHash);
+    error OrderNonceCancelled(address trader, uint256 nonce, uint256 minNonce);
+    error OrderOverfilled(bytes32 orderHash, uint256 filled, uint256 size, uint256 orderSize);
+    error SeriesMismatch(bytes32 makerSeries, bytes32 takerSeries);
+    error SameSide(bool isBuy);
+    error SelfTrade(address account);
+    error OffTick(uint256 price, uint256 tickSize);
+    error PriceThroughLimit(uint256 price, uint256 limitPrice, bool isBuy);
+    error SizeBelowMinimum(uint256 size, uint256 minSize);
+    error ZeroSize();
+    error PostOnlyWouldTake(bytes32 orderHash);
+    error ReduceOnlyWouldIncrease(bytes32 orderHash, int256 size, int256 newSize);
+    error OpenInterestCapExceeded(bytes32 series, uint256 openInterest, uint256 cap);
+    error TooManyOpenSeries(address account, uint256 maxOpenSeries);
+    error StaleIndex(bytes32 feed);
+    /// @notice After a risk-increasing trade the account's equity is below its initial margin.
+    error InsufficientMargin(address account, uint256 required, int256 equity);
+    /// @notice A risk-reducing trade left the account's margin ratio (equity / maintenance
+    /// margin) worse than before.
+    error MarginRatioWorse(address account, int256 equityBefore, uint256 maintenanceBefore, int256 equityAfter, uint256 maintenanceAfter);
+    error NotTrader(address caller, address trader);
+
+    // ---------------------------------------------------------------- trading
+
+    /// @notice The sender takes `size` of a maker's signed order, at its limit price, paying
+    /// the taker fee. No taker signature: the transaction is the taker's consent.
+    function fill(Order calldata order, bytes calldata signature, uint64 size) external;
+
+    /// @notice Crosses two signed orders (anyone may call: the order book's matcher), at the
+    /// maker's price. The taker's limit must be at or through it.
+    function matchOrders(
+        Order calldata maker,
+        bytes calldata makerSignature,
+        Order calldata taker,
+        bytes calldata takerSignature,
+        uint64 size
+    ) external;
+
+    /// @notice `matchOrders` for each element; all or nothing.
+    function matchOrdersBatch(Match[] calldata matches) external;
+
+    /// @notice Voids one of the sender's orders.
+    function cancelOrder(Order calldata order) external;
+
+    /// @notice Voids every order of the sender with a nonce below `minNonce` (it only grows).
+    function cancelAllBelow(uint256 minNonce) external;
+
+    // ---------------------------------------------------------------- reads
+
+    function seriesParams(bytes32 series) external view returns (SeriesParams memory);
+
+    function seriesState(bytes32 series) external view returns (SeriesState memory);
+
+    function positionOf(address account, bytes32 series) external view returns (Position memory);
+
+    /// @notice The series the account holds positions in.
+    function openSeriesOf(address account) external view returns (bytes32[] memory);
+
+    /// @notice The order's EIP-712 digest: fill tracking and signatures are keyed by it.
+    function orderHash(Order calldata order) external view returns (bytes32);
+
+    /// @notice Contracts filled so far (type(uint256).max once cancelled).
+    function filledOf(bytes32 orderHash) external view returns (uint256);
+
+    function minNonceOf(address trader) external view returns (uint256);
+
+    /// @notice The id a series with these parameters has (whether listed or not).
+    function seriesId(SeriesParams calldata params) external pure returns (bytes32);
+
+    // ---------------------------------------------------------------- admin
+
+    /// @notice Lists a series (lister role) and returns its id.
+    function listSeries(SeriesParams calldata params) external returns (bytes32);
+
+    /// @notice Stops trading in a series (guardian). Withdrawing free collateral is never blocked.
+    function pauseSeries(bytes32 series) external;
+
+    function unpauseSeries(bytes32 series) external;
+}

@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+
+import {IFuturesMarket} from "../interfaces/IFuturesMarket.sol";
+import {IIndexOracle} from "../interfaces/IIndexOracle.sol";
+import {IMarginSource} from "../interfaces/IMarginSource.sol";
+import {IMarginVault} from "../interfaces/IMarginVault.sol";
+import {Basis} from "../libraries/Basis.sol";
+import {PositionMath} from "../libraries/PositionMath.sol";
+
+/// @title FuturesMarket
+/// @notice Dated, cash-settled compute futures traded with signed orders. See IFuturesMarket
+/// and docs/market.md.
+/// @custom:invariant zeroSum — for every series, the sum of long sizes equals the sum of short
+/// sizes, and the open interest equals the sum of long sizes.
+/// @custom:invariant noOverfill — no order fills beyond its size; a cancelled, expired or
+/// replayed order never fills.
+contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
+    using SafeCast for uint256;
+    using SafeCast for int256;
+
+    bytes32 public constant LISTER_ROLE = keccak256("LISTER_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+
+    bytes32 public constant ORDER_TYPEHASH = keccak256(
+        "Order(address trader,bytes32 series,bool isBuy,uint64 size,uint96 limitPrice,uint64 expiry,uint256 nonce,uint8 flags)"
+    );
+    uint8 public constant POST_ONLY = 1;
+    uint8 public constant REDUCE_ONLY = 2;
+    /// @notice Open series per account: bounds the gas of every margin check.
+    uint256 public constant MAX_OPEN_SERIES = 8;
+    uint256 private constant _CANCELLED = type(uint256).max;
+    uint256 private constant _BPS = 10_000;
+
+    IMarginVault public immutable vault;
+    IIndexOracle public immutable oracle;
+    /// @notice WAD per collateral token unit (1e12 for a 6-decimal stablecoin).
+    uint256 public immutable tokenScale;
+
+    struct SeriesData {
+        SeriesParams params;
+        uint64 listedAt;
+        bool paused;
+        uint64 openInterest;
+        Basis.State basis;
+    }
+
+    /// @dev One slot: |size| < 2^63 contracts, |entry| < 2^191 WAD.
+    struct StoredPosition {
+        int64 size;
+        int192 entryNotional;
+    }
+
+    /// @dev One side of a trade while it is applied.
+    struct Side {
+        address account;
+        int256 delta;
+        bool reduceOnly;
+        bytes32 orderHash;
+        int256 sizeBefore;
+        int256 sizeAfter;
+        bool reducing;
+        int256 equityBefore;
+        uint256 maintenanceBefore;
+        int256 realised;
+    }
+
+    /// @dev A trade while it is applied.
+    struct Trade {
+        bytes32 series;
+        uint256 price;
+        uint256 size;
+        bool makerIsBuy;
+        uint256 index;
+        bool stale;
+        uint256 notional;
+        uint256 makerFee;
+        uint256 takerFee;
+    }
+
+    mapping(bytes32 series => SeriesData) private _series;
+    mapping(address account => mapping(bytes32 series => StoredPosition)) private _positions;
+    mapping(address account => bytes32[]) private _openSeries;
+    mapping(bytes32 orderHash => uint256) private _filled;
+    mapping(address trader => uint256) private _minNonce;
+
+    constructor(IMarginVault vault_, IIndexOracle oracle_, address admin) EIP712("FuturesMarket", "1") {
+        vault = vault_;
+        oracle = oracle_;
+        tokenScale = 10 ** (18 - IERC20Metadata(address(vault_.token())).decimals());
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(LISTER_ROLE, admin);
+        _grantRole(GUARDIAN_ROLE, admin);
+    }
+
+    // ================================================================ trading
+
+    /// @inheritdoc IFuturesMarket
+    function fill(Order calldata order, bytes calldata signature, uint64 size) external {
+        bytes32 makerHash = _useOrder(order, signature, size);
+        if (order.trader == msg.sender) revert SelfTrade(msg.sender);
+        Side memory taker;
+        taker.account = msg.sender;
+        _trade(_tradeOf(order, size), _side(order, makerHash), taker);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function matchOrders(
+        Order calldata maker,
+        bytes calldata makerSignature,
+        Order calldata taker,
+        bytes calldata takerSignature,
+        uint64 size
+    ) public {
+        if (maker.series != taker.series) revert SeriesMismatch(maker.series, taker.series);
+        if (maker.isBuy == taker.isBuy) revert SameSide(maker.isBuy);
+        if (maker.trader == taker.trader) revert SelfTrade(maker.trader);
+        bytes32 makerHash = _useOrder(maker, makerSignature, size);
+        bytes32 takerHash = _useOrder(taker, takerSignature, size);
+        if (taker.flags & POST_ONLY != 0) revert PostOnlyWouldTake(takerHash);
+        // The taker's limit must be at or through the maker's price.
+        if (taker.isBuy ? maker.limitPrice > taker.limitPrice : maker.limitPrice < taker.limitPrice) {
+            revert PriceThroughLimit(maker.limitPrice, taker.limitPrice, taker.isBuy);
+        }
+        _trade(_tradeOf(maker, size), _side(maker, makerHash), _side(taker, takerHash));
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function matchOrdersBatch(Match[] calldata matches) external {
+        for (uint256 i = 0; i < matches.length; ++i) {
+            Match calldata m = matches[i];
+            matchOrders(m.maker, m.makerSignature, m.taker, m.takerSignature, m.size);
+        }
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function cancelOrder(Order calldata order) external {
+        if (order.trader != msg.sender) revert NotTrader(msg.sender, order.trader);
+        bytes32 hash = _orderHash(order);
+        _filled[hash] = _CANCELLED;
+        emit OrderCancelled(msg.sender, hash);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function cancelAllBelow(uint256 minNonce) external {
+        // Only ever raised: lowering it would revive cancelled orders.
+        if (minNonce > _minNonce[msg.sender]) _minNonce[msg.sender] = minNonce;
+        emit OrdersCancelledBelow(msg.sender, _minNonce[msg.sender]);
+    }
+
+    /// @dev A trade at the maker order's price and side.
+    function _tradeOf(Order calldata maker, uint64 size) private pure returns (Trade memory t) {
+        t.series = maker.series;
+        t.price = maker.limitPrice;
+        t.size = size;
+        t.makerIsBuy = maker.isBuy;
+    }
+
+    function _side(Order calldata order, bytes32 hash) private pure returns (Side memory side) {
+        side.account = order.trader;
+        side.reduceOnly = order.flags & REDUCE_ONLY != 0;
+        side.orderHash = hash;
+    }
+
+    /// @dev Checks an order and its signature and records `size` more as filled.
+    function _useOrder(Order calldata order, bytes calldata signature, uint64 size) private returns (bytes32 hash) {
+        hash = _orderHash(order);
+        if (size == 0) revert ZeroSize();
+        if (block.timestamp > order.expiry) revert OrderExpired(hash, order.expiry);
+        uint256 minNonce = _minNonce[order.trader];
+        if (order.nonce < minNonce) revert OrderNonceCancelled(order.trader, order.nonce, minNonce);
+        uint256 filled = _filled[hash];
+        if (filled == _CANCELLED) revert OrderIsCancelled(hash);
+        if (filled + size > order.size) revert OrderOverfilled(hash, filled, size, order.size);
+        if (!SignatureChecker.isValidSignatureNow(order.trader, hash, signature)) {
+            revert InvalidSignature(order.trader, hash);
+        }
+        _filled[hash] = filled + size;
+        // A fill below the minimum is only allowed when it completes the order.
+        uint64 minSize = _series[order.series].params.minSize;
+        if (size < minSize && filled + size != order.size) revert SizeBelowMinimum(size, minSize);
+    }
+
+    /// @dev Applies a trade of `t.size` contracts at `t.price` between the maker and the taker.
+    function _trade(Trade memory t, Side memory maker, Side memory taker) private {
+        SeriesData storage s = _series[t.series];
+        _checkTradable(t.series, s, t.price);
+        (t.index, t.stale) = _index(s.params.feed);
+        maker.delta = t.makerIsBuy ? int256(t.size) : -int256(t.size);
+        taker.delta = -maker.delta;
+        _snapshot(t.series, maker);
+        _snapshot(t.series, taker);
+
+        t.notional = t.size * s.params.multiplier * t.price;
+        maker.realised = _applyPosition(t.series, s, maker, t.price);
+        taker.realised = _applyPosition(t.series, s, taker, t.price);
+        _updateOpenInterest(t.series, s, maker, taker);
+        _moveCash(s, t, maker, taker);
+        s.basis = Basis.observe(
+            s.basis, t.price, t.index, t.notional, s.params.basisRefNotional, s.params.basisTau, block.timestamp
+        );
+
+        _checkMargin(s.params.feed, t.stale, maker);
+        _checkMargin(s.params.feed, t.stale, taker);
+        emit OrderFilled(
+            t.series,
+            maker.orderHash,
+            maker.account,
+            taker.account,
+            taker.orderHash,
+            t.makerIsBuy,
+            t.size,
+            t.price,
+            t.makerFee,
+            t.takerFee
+        );
+        _emitPosition(t.series, maker);
+        _emitPosition(t.series, taker);
+    }
+
+    function _checkTradable(bytes32 id, SeriesData storage s, uint256 price) private view {
+        if (s.listedAt == 0) revert UnknownSeries(id);
+        if (s.paused) revert SeriesIsPaused(id);
+        if (block.timestamp >= s.params.lastTradingTime) revert TradingClosed(id, s.params.lastTradingTime);
+        if (price == 0 || price % s.params.tickSize != 0) revert OffTick(price, s.params.tickSize);
+    }
+
+    /// @dev Records the side's size before the trade; for a risk-reducing side also its margin
+    /// before, which the final-state rule compares against.
+    function _snapshot(bytes32 id, Side memory side) private view {
+        side.sizeBefore = _positions[side.account][id].size;
+        side.sizeAfter = side.sizeBefore + side.delta;
+        side.reducing = side.sizeBefore != 0 && (side.sizeBefore > 0) != (side.delta > 0)
+            && PositionMath.abs(side.sizeAfter) < PositionMath.abs(side.sizeBefore)
+            && (side.sizeAfter == 0 || (side.sizeAfter > 0) == (side.sizeBefore > 0));
+        if (side.reduceOnly && !side.reducing) {
+            revert ReduceOnlyWouldIncrease(side.orderHash, side.sizeBefore, side.sizeAfter);
+        }
+        if (side.reducing) {
+            IMarginVault.AccountMargin memory m = vault.accountMargin(side.account);
+            side.equityBefore = m.equity;
+            side.maintenanceBefore = m.maintenanceMargin;
+        }
+    }
+
+    function _applyPosition(bytes32 id, SeriesData storage s, Side memory side, uint256 price)
+        private
+        returns (int256 realised)
+    {
+        StoredPosition storage p = _positions[side.account][id];
+        (int256 newSize, int256 newEntry, int256 realisedPnl) =
+            PositionMath.applyTrade(p.size, p.entryNotional, side.delta, price, s.params.multiplier);
+        p.size = newSize.toInt64();
+        p.entryNotional = newEntry.toInt192();
+        if (side.sizeBefore == 0) _addOpenSeries(side.account, id);
+        else if (newSize == 0) _removeOpenSeries(side.account, id);
+        return realisedPnl;
+    }
+
+    function _updateOpenInterest(bytes32 id, SeriesData storage s, Side memory a, Side memory b) private {
+        // Open interest = sum of long sizes; only the two traders' longs change.
+        int256 change = _longPart(a.sizeAfter) - _longPart(a.sizeBefore) + _longPart(b.sizeAfter) - _longPart(b.sizeBefore);
+        uint256 oi = uint256(int256(uint256(s.openInterest)) + change);
+        if (change > 0 && oi > s.params.openInterestCap) {
+            revert OpenInterestCapExceeded(id, oi, s.params.openInterestCap);
+        }
+        s.openInterest = oi.toUint64();
+    }
+
+    function _longPart(int256 size) private pure returns (int256) {
+        return size > 0 ? size : int256(0);
+    }
+
+    /// @dev The buyer pays the notional rounded up, the seller receives it rounded down (the
+    /// difference, under one token unit, goes to the fee account); then both pay their fees,
+    /// rounded up.
+    function _moveCash(SeriesData storage s, Trade memory t, Side memory maker, Side memory taker) private {
+        (Side memory buyer, Side memory seller) = t.makerIsBuy ? (maker, taker) : (taker, maker);
+        uint256 received = t.notional / tokenScale;
+        uint256 dust = Math.ceilDiv(t.notional, tokenScale) - received;
+        vault.moveCash(buyer.account, seller.account, received);
+        t.makerFee = Math.mulDiv(t.notional, s.params.makerFeeBps, _BPS * tokenScale, Math.Rounding.Ceil);
+        t.takerFee = Math.mulDiv(t.notional, s.params.takerFeeBps, _BPS * tokenScale, Math.Rounding.Ceil);
+        uint256 makerCharge = t.makerFee + (t.makerIsBuy ? dust : 0);
+        uint256 takerCharge = t.takerFee + (t.makerIsBuy ? 0 : dust);
+        if (makerCharge != 0) vault.chargeFee(maker.account, makerCharge);
+        if (takerCharge != 0) vault.chargeFee(taker.account, takerCharge);
+    }
+
+    /// @dev Risk-increasing: a fresh index and equity >= initial margin. Risk-reducing: the
+    /// margin ratio equity / maintenance margin must be no worse than before (dYdX's
+    /// final-state rule), compared without division.
+    function _checkMargin(bytes32 feed, bool stale, Side memory side) private view {
+        IMarginVault.AccountMargin memory m = vault.accountMargin(side.account);
+        if (!side.reducing) {
+            if (stale) revert StaleIndex(feed);
+            if (m.equity < m.initialMargin.toInt256()) revert InsufficientMargin(side.account, m.initialMargin, m.equity);
+            return;
+        }
+        if (m.equity * side.maintenanceBefore.toInt256() < side.equityBefore * m.maintenanceMargin.toInt256()) {
+            revert MarginRatioWorse(side.account, side.equityBefore, side.maintenanceBefore, m.equity, m.maintenanceMargin);
+        }
+    }
+
+    function _emitPosition(bytes32 id, Side memory side) private {
+        StoredPosition memory p = _positions[side.account][id];
+        emit PositionChanged(side.account, id, p.size, p.entryNotional, side.realised);
+    }
+
+    function _addOpenSeries(address account, bytes32 id) private {
+        bytes32[] storage list = _openSeries[account];
+        if (list.length == MAX_OPEN_SERIES) revert TooManyOpenSeries(account, MAX_OPEN_SERIES);
+        list.push(id);
+    }
+
+    function _removeOpenSeries(address account, bytes32 id) private {
+        bytes32[] storage list = _openSeries[account];
+        uint256 last = list.length - 1;
+        for (uint256 i = 0; i <= last; ++i) {
+            if (list[i] == id) {
+                list[i] = list[last];
+                list.pop();
+                return;
+            }
+        }
+    }
+
+    // ================================================================ margin source
+
+    /// @inheritdoc IMarginSource
+    function marginOf(address account) external view returns (Margin memory margin) {
+        bytes32[] storage list = _openSeries[account];
+        margin.openPositions = list.length;
+        for (uint256 i = 0; i < list.length; ++i) {
+            SeriesData storage s = _series[list[i]];
+            StoredPosition memory p = _positions[account][list[i]];
+            (uint256 index, bool stale) = _index(s.params.feed);
+            uint256 markPrice = _mark(s, index);
+            int256 markValue = PositionMath.value(p.size, markPrice, s.params.multiplier);
+            int256 entry = p.entryNotional;
+            margin.markValue += PositionMath.divFloor(markValue, tokenScale);
+            margin.withdrawalValue += PositionMath.divFloor(markValue < entry ? markValue : entry, tokenScale);
+            margin.initialMargin +=
+                Math.ceilDiv(PositionMath.requirement(p.size, markPrice, s.params.multiplier, s.params.initialMarginBps), tokenScale);
+            margin.maintenanceMargin += Math.ceilDiv(
+                PositionMath.requirement(p.size, markPrice, s.params.multiplier, s.params.maintenanceMarginBps), tokenScale
+            );
+            margin.indexStale = margin.indexStale || stale;
+        }
+    }
+
+    // ================================================================ reads
+
+    /// @inheritdoc IFuturesMarket
+    function seriesParams(bytes32 id) external view returns (SeriesParams memory) {
+        return _series[id].params;
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function seriesState(bytes32 id) external view returns (SeriesState memory state) {
+        SeriesData storage s = _series[id];
+        if (s.listedAt == 0) revert UnknownSeries(id);
+        (uint256 index, bool stale) = _index(s.params.feed);
+        state = SeriesState({
+            listed: true,
+            paused: s.paused,
+            listedAt: s.listedAt,
+            openInterest: s.openInterest,
+            index: index,
+            indexStale: stale,
+            basis: Basis.at(s.basis, s.params.basisTau, block.timestamp),
+            markPrice: _mark(s, index)
+        });
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function positionOf(address account, bytes32 id) external view returns (Position memory) {
+        StoredPosition memory p = _positions[account][id];
+        return Position({size: p.size, entryNotional: p.entryNotional});
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function openSeriesOf(address account) external view returns (bytes32[] memory) {
+        return _openSeries[account];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function orderHash(Order calldata order) external view returns (bytes32) {
+        return _orderHash(order);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function filledOf(bytes32 hash) external view returns (uint256) {
+        return _filled[hash];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function minNonceOf(address trader) external view returns (uint256) {
+        return _minNonce[trader];
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function seriesId(SeriesParams calldata params) public pure returns (bytes32) {
+        return keccak256(abi.encode(params));
+    }
+
+    function _orderHash(Order calldata o) private view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    ORDER_TYPEHASH, o.trader, o.series, o.isBuy, o.size, o.limitPrice, o.expiry, o.nonce, o.flags
+                )
+            )
+        );
+    }
+
+    function _index(bytes32 feed) private view returns (uint256 value, bool stale) {
+        value = oracle.latestRound(feed).value;
+        stale = oracle.isStale(feed);
+    }
+
+    function _mark(SeriesData storage s, uint256 index) private view returns (uint256) {
+        int256 basis = Basis.at(s.basis, s.params.basisTau, block.timestamp);
+        uint256 cap = Basis.cap(index, s.params.maxBasisBps, s.listedAt, s.params.expiry, block.timestamp);
+        return Basis.mark(basis, index, cap);
+    }
+
+    // ================================================================ admin
+
+    /// @inheritdoc IFuturesMarket
+    function listSeries(SeriesParams calldata params) external onlyRole(LISTER_ROLE) returns (bytes32 id) {
+        _validate(params);
+        id = seriesId(params);
+        if (_series[id].listedAt != 0) revert SeriesAlreadyListed(id);
+        SeriesData storage s = _series[id];
+        s.params = params;
+        s.listedAt = uint64(block.timestamp);
+        emit SeriesListed(id, params.feed, params);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function pauseSeries(bytes32 id) external onlyRole(GUARDIAN_ROLE) {
+        if (_series[id].listedAt == 0) revert UnknownSeries(id);
+        _series[id].paused = true;
+        emit SeriesPaused(id, msg.sender);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function unpauseSeries(bytes32 id) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        if (_series[id].listedAt == 0) revert UnknownSeries(id);
+        _series[id].paused = false;
+        emit SeriesUnpaused(id, msg.sender);
+    }
+
+    function _validate(SeriesParams calldata p) private view {
+        if (p.expiry <= block.timestamp) revert InvalidSeriesParam("expiry", p.expiry);
+        if (p.lastTradingTime > p.expiry || p.lastTradingTime <= block.timestamp) {
+            revert InvalidSeriesParam("lastTradingTime", p.lastTradingTime);
+        }
+        if (p.settlementWindow == 0) revert InvalidSeriesParam("settlementWindow", p.settlementWindow);
+        if (p.multiplier == 0) revert InvalidSeriesParam("multiplier", p.multiplier);
+        if (p.tickSize == 0) revert InvalidSeriesParam("tickSize", p.tickSize);
+        if (p.minSize == 0) revert InvalidSeriesParam("minSize", p.minSize);
+        if (p.maintenanceMarginBps == 0 || p.maintenanceMarginBps > p.initialMarginBps) {
+            revert InvalidSeriesParam("maintenanceMarginBps", p.maintenanceMarginBps);
+        }
+        if (p.initialMarginBps > _BPS) revert InvalidSeriesParam("initialMarginBps", p.initialMarginBps);
+        if (p.liquidatorShareBps > _BPS) revert InvalidSeriesParam("liquidatorShareBps", p.liquidatorShareBps);
+        if (p.maxBasisBps > _BPS) revert InvalidSeriesParam("maxBasisBps", p.maxBasisBps);
+        if (p.basisTau == 0) revert InvalidSeriesParam("basisTau", p.basisTau);
+        if (p.basisRefNotional == 0) revert InvalidSeriesParam("basisRefNotional", p.basisRefNotional);
+        if (p.openInterestCap == 0) revert InvalidSeriesParam("openInterestCap", p.openInterestCap);
+    }
+}
