@@ -50,7 +50,8 @@ interface IFuturesMarket is IMarginSource {
     }
 
     /// @notice A signed order. EIP-712 type:
-    /// `Order(address trader,bytes32 series,bool isBuy,uint64 size,uint96 limitPrice,uint64 expiry,uint256 nonce,uint8 flags)`
+    /// `Order(address trader,bytes32 series,bool isBuy,uint64 size,uint96 limitPrice,uint64 expiry,uint256 nonce,`
+    /// `uint8 flags)` (one line, no space),
     /// under the domain {name: "FuturesMarket", version: "1", chainId, verifyingContract}.
     /// @param size contracts
     /// @param limitPrice WAD; a maker's fills execute at it
@@ -148,7 +149,9 @@ interface IFuturesMarket is IMarginSource {
     error InsufficientMargin(address account, uint256 required, int256 equity);
     /// @notice A risk-reducing trade left the account's margin ratio (equity / maintenance
     /// margin) worse than before.
-    error MarginRatioWorse(address account, int256 equityBefore, uint256 maintenanceBefore, int256 equityAfter, uint256 maintenanceAfter);
+    error MarginRatioWorse(
+        address account, int256 equityBefore, uint256 maintenanceBefore, int256 equityAfter, uint256 maintenanceAfter
+    );
     error NotTrader(address caller, address trader);
 
     // ---------------------------------------------------------------- trading

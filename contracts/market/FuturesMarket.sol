@@ -30,7 +30,8 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
 
     bytes32 public constant ORDER_TYPEHASH = keccak256(
-        "Order(address trader,bytes32 series,bool isBuy,uint64 size,uint96 limitPrice,uint64 expiry,uint256 nonce,uint8 flags)"
+        "Order(address trader,bytes32 series,bool isBuy,uint64 size,uint96 limitPrice,uint64 expiry,"
+        "uint256 nonce,uint8 flags)"
     );
     uint8 public constant POST_ONLY = 1;
     uint8 public constant REDUCE_ONLY = 2;
@@ -266,7 +267,8 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
 
     function _updateOpenInterest(bytes32 id, SeriesData storage s, Side memory a, Side memory b) private {
         // Open interest = sum of long sizes; only the two traders' longs change.
-        int256 change = _longPart(a.sizeAfter) - _longPart(a.sizeBefore) + _longPart(b.sizeAfter) - _longPart(b.sizeBefore);
+        int256 change =
+            _longPart(a.sizeAfter) - _longPart(a.sizeBefore) + _longPart(b.sizeAfter) - _longPart(b.sizeBefore);
         uint256 oi = uint256(int256(uint256(s.openInterest)) + change);
         if (change > 0 && oi > s.params.openInterestCap) {
             revert OpenInterestCapExceeded(id, oi, s.params.openInterestCap);
@@ -301,11 +303,15 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         IMarginVault.AccountMargin memory m = vault.accountMargin(side.account);
         if (!side.reducing) {
             if (stale) revert StaleIndex(feed);
-            if (m.equity < m.initialMargin.toInt256()) revert InsufficientMargin(side.account, m.initialMargin, m.equity);
+            if (m.equity < m.initialMargin.toInt256()) {
+                revert InsufficientMargin(side.account, m.initialMargin, m.equity);
+            }
             return;
         }
         if (m.equity * side.maintenanceBefore.toInt256() < side.equityBefore * m.maintenanceMargin.toInt256()) {
-            revert MarginRatioWorse(side.account, side.equityBefore, side.maintenanceBefore, m.equity, m.maintenanceMargin);
+            revert MarginRatioWorse(
+                side.account, side.equityBefore, side.maintenanceBefore, m.equity, m.maintenanceMargin
+            );
         }
     }
 
@@ -347,10 +353,12 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
             int256 entry = p.entryNotional;
             margin.markValue += PositionMath.divFloor(markValue, tokenScale);
             margin.withdrawalValue += PositionMath.divFloor(markValue < entry ? markValue : entry, tokenScale);
-            margin.initialMargin +=
-                Math.ceilDiv(PositionMath.requirement(p.size, markPrice, s.params.multiplier, s.params.initialMarginBps), tokenScale);
+            uint256 multiplier = s.params.multiplier;
+            margin.initialMargin += Math.ceilDiv(
+                PositionMath.requirement(p.size, markPrice, multiplier, s.params.initialMarginBps), tokenScale
+            );
             margin.maintenanceMargin += Math.ceilDiv(
-                PositionMath.requirement(p.size, markPrice, s.params.multiplier, s.params.maintenanceMarginBps), tokenScale
+                PositionMath.requirement(p.size, markPrice, multiplier, s.params.maintenanceMarginBps), tokenScale
             );
             margin.indexStale = margin.indexStale || stale;
         }

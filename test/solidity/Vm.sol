@@ -89,6 +89,14 @@ abstract contract Test {
         if (a != b) revert(string.concat(message, a ? ": true != false" : ": false != true"));
     }
 
+    function assertEq(int256 a, int256 b, string memory message) internal pure {
+        if (a != b) revert(string.concat(message, ": ", _strInt(a), " != ", _strInt(b)));
+    }
+
+    function assertGe(int256 a, int256 b, string memory message) internal pure {
+        if (a < b) revert(string.concat(message, ": ", _strInt(a), " < ", _strInt(b)));
+    }
+
     function assertLt(uint256 a, uint256 b, string memory message) internal pure {
         if (a >= b) revert(string.concat(message, ": ", _str(a), " >= ", _str(b)));
     }
@@ -121,6 +129,12 @@ abstract contract Test {
         }
         uint256 remBelow = (min - x) % size;
         return remBelow == 0 ? min : max - remBelow + 1;
+    }
+
+    function _strInt(int256 value) internal pure returns (string memory) {
+        if (value >= 0) return _str(uint256(value));
+        // -(type(int256).min) does not fit an int256; its magnitude does fit a uint256.
+        return string.concat("-", _str(uint256(-(value + 1)) + 1));
     }
 
     function _str(uint256 value) internal pure returns (string memory) {
