@@ -23,6 +23,7 @@ interface IMarginSource {
         bool indexStale;
     }
 
-    /// @notice The account's positions in this market, summed.
+    /// @notice The account's positions in this market, summed. Must not revert, and must not
+    /// read an oracle for an account without positions: the vault calls it on every withdrawal.
     function marginOf(address account) external view returns (Margin memory);
 }
