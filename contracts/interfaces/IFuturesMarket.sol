@@ -144,7 +144,11 @@ interface IFuturesMarket is IMarginSource {
     error ReduceOnlyWouldIncrease(bytes32 orderHash, int256 size, int256 newSize);
     error OpenInterestCapExceeded(bytes32 series, uint256 openInterest, uint256 cap);
     error TooManyOpenSeries(address account, uint256 maxOpenSeries);
+    /// @notice A risk-increasing trade in a series whose index is stale.
     error StaleIndex(bytes32 feed);
+    /// @notice A risk-increasing trade by an account whose other positions are valued at a
+    /// stale index.
+    error StalePositionIndex(address account);
     /// @notice After a risk-increasing trade the account's equity is below its initial margin.
     error InsufficientMargin(address account, uint256 required, int256 equity);
     /// @notice A risk-reducing trade left the account's margin ratio (equity / maintenance

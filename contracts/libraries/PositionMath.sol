@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title PositionMath
 /// @notice Average-cost position accounting for cash-settled futures, in WAD (1e18) USD.
@@ -59,13 +60,16 @@ library PositionMath {
     function mulDivFloor(int256 a, int256 b, int256 d) internal pure returns (int256) {
         bool negative = (a < 0) != (b < 0) != (d < 0);
         uint256 magnitude = Math.mulDiv(abs(a), abs(b), abs(d), negative ? Math.Rounding.Ceil : Math.Rounding.Floor);
-        return negative ? -int256(magnitude) : int256(magnitude);
+        // Reverts when the result does not fit int256 (-2^255 itself is refused too).
+        int256 m = SafeCast.toInt256(magnitude);
+        return negative ? -m : m;
     }
 
-    /// @notice a / d rounded toward minus infinity, for d > 0.
+    /// @notice a / d rounded toward minus infinity, for 0 < d < 2^255.
     function divFloor(int256 a, uint256 d) internal pure returns (int256) {
-        int256 q = a / int256(d);
-        return (a % int256(d) < 0) ? q - 1 : q;
+        int256 divisor = SafeCast.toInt256(d);
+        int256 q = a / divisor;
+        return (a % divisor < 0) ? q - 1 : q;
     }
 
     function abs(int256 x) internal pure returns (uint256) {

@@ -39,6 +39,8 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     uint256 public constant MAX_OPEN_SERIES = 8;
     uint256 private constant _CANCELLED = type(uint256).max;
     uint256 private constant _BPS = 10_000;
+    /// @dev Fees above 1% of notional are surely a listing mistake.
+    uint256 private constant _MAX_FEE_BPS = 100;
 
     IMarginVault public immutable vault;
     IIndexOracle public immutable oracle;
@@ -303,6 +305,9 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         IMarginVault.AccountMargin memory m = vault.accountMargin(side.account);
         if (!side.reducing) {
             if (stale) revert StaleIndex(feed);
+            // Another position of the account is valued at a stale index: its equity cannot be
+            // trusted to back more risk (the vault refuses withdrawals in the same state).
+            if (m.indexStale) revert StalePositionIndex(side.account);
             if (m.equity < m.initialMargin.toInt256()) {
                 revert InsufficientMargin(side.account, m.initialMargin, m.equity);
             }
@@ -480,6 +485,12 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
             revert InvalidSeriesParam("maintenanceMarginBps", p.maintenanceMarginBps);
         }
         if (p.initialMarginBps > _BPS) revert InvalidSeriesParam("initialMarginBps", p.initialMarginBps);
+        // A penalty above the maintenance margin would turn every liquidation into bad debt.
+        if (p.liquidationPenaltyBps > p.maintenanceMarginBps) {
+            revert InvalidSeriesParam("liquidationPenaltyBps", p.liquidationPenaltyBps);
+        }
+        if (p.makerFeeBps > _MAX_FEE_BPS) revert InvalidSeriesParam("makerFeeBps", p.makerFeeBps);
+        if (p.takerFeeBps > _MAX_FEE_BPS) revert InvalidSeriesParam("takerFeeBps", p.takerFeeBps);
         if (p.liquidatorShareBps > _BPS) revert InvalidSeriesParam("liquidatorShareBps", p.liquidatorShareBps);
         if (p.maxBasisBps > _BPS) revert InvalidSeriesParam("maxBasisBps", p.maxBasisBps);
         if (p.basisTau == 0) revert InvalidSeriesParam("basisTau", p.basisTau);
