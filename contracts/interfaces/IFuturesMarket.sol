@@ -96,6 +96,8 @@ interface IFuturesMarket is IMarginSource {
         bool indexStale;
         int256 basis;
         uint256 markPrice;
+        uint256 settlementPrice;
+        int256 fundingIndex;
     }
 
     // ---------------------------------------------------------------- events
@@ -119,6 +121,17 @@ interface IFuturesMarket is IMarginSource {
         address indexed account, bytes32 indexed series, int256 size, int256 entryNotional, int256 realisedPnl
     );
     event OrderCancelled(address indexed trader, bytes32 indexed orderHash);
+    event SeriesSettled(bytes32 indexed series, uint256 settlementPrice);
+    /// @param cash what the account received (positive) or paid (negative), token units
+    /// @param realisedPnl value at the settlement price minus the entry notional, WAD
+    event AccountSettled(
+        address indexed account,
+        bytes32 indexed series,
+        int256 size,
+        uint256 settlementPrice,
+        int256 cash,
+        int256 realisedPnl
+    );
     event OrdersCancelledBelow(address indexed trader, uint256 minNonce);
 
     // ---------------------------------------------------------------- errors
@@ -157,6 +170,10 @@ interface IFuturesMarket is IMarginSource {
         address account, int256 equityBefore, uint256 maintenanceBefore, int256 equityAfter, uint256 maintenanceAfter
     );
     error NotTrader(address caller, address trader);
+    error SeriesNotExpired(bytes32 series, uint256 expiry);
+    error SeriesAlreadySettled(bytes32 series, uint256 settlementPrice);
+    error SeriesNotSettled(bytes32 series);
+    error NothingToSettle(address account, bytes32 series);
 
     // ---------------------------------------------------------------- trading
 
@@ -182,6 +199,26 @@ interface IFuturesMarket is IMarginSource {
 
     /// @notice Voids every order of the sender with a nonce below `minNonce` (it only grows).
     function cancelAllBelow(uint256 minNonce) external;
+
+    // ---------------------------------------------------------------- settlement
+
+    /// @notice Fixes a series' settlement price once it has expired: the index TWAP over
+    /// [expiry - settlementWindow, expiry]. Anyone may call it. Reverts with the oracle's error
+    /// while the oracle cannot cover the window; settlement then waits.
+    function settleSeries(bytes32 series) external returns (uint256 settlementPrice);
+
+    /// @notice Closes an account's position in a settled series at the settlement price, in
+    /// O(1); anyone may call it. Its PnL is realised in cash.
+    function settleAccount(address account, bytes32 series) external;
+
+    /// @notice `settleAccount` for many accounts (a keeper's batch); accounts without a
+    /// position are skipped.
+    function settleAccounts(bytes32 series, address[] calldata accounts) external;
+
+    /// @notice The vault account that settling longs are paid from and settling shorts pay
+    /// into: an address nobody holds a key for. After every account has settled it holds only
+    /// rounding dust (the protocol's).
+    function settlementPool(bytes32 series) external view returns (address);
 
     // ---------------------------------------------------------------- reads
 

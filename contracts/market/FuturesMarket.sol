@@ -53,6 +53,10 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         bool paused;
         uint64 openInterest;
         Basis.State basis;
+        uint96 settlementPrice; // zero until settleSeries
+        // Cumulative funding per contract for perpetual series (WAD USD); dated series keep it
+        // at zero. A perpetual position will owe size x (fundingIndex - its snapshot).
+        int256 fundingIndex;
     }
 
     /// @dev One slot: |size| < 2^63 contracts, |entry| < 2^191 WAD.
@@ -352,6 +356,13 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         for (uint256 i = 0; i < list.length; ++i) {
             SeriesData storage s = _series[list[i]];
             StoredPosition memory p = _positions[account][list[i]];
+            if (s.settlementPrice != 0) {
+                // Settled: the value is fixed and needs no margin and no oracle.
+                int256 settledValue = PositionMath.value(p.size, s.settlementPrice, s.params.multiplier);
+                margin.markValue += PositionMath.divFloor(settledValue, tokenScale);
+                margin.withdrawalValue += PositionMath.divFloor(settledValue, tokenScale);
+                continue;
+            }
             (uint256 index, bool stale) = _index(s.params.feed);
             uint256 markPrice = _mark(s, index);
             int256 markValue = PositionMath.value(p.size, markPrice, s.params.multiplier);
@@ -367,6 +378,67 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
             );
             margin.indexStale = margin.indexStale || stale;
         }
+    }
+
+    // ================================================================ settlement
+
+    /// @inheritdoc IFuturesMarket
+    function settleSeries(bytes32 id) external returns (uint256 price) {
+        SeriesData storage s = _series[id];
+        if (s.listedAt == 0) revert UnknownSeries(id);
+        if (s.settlementPrice != 0) revert SeriesAlreadySettled(id, s.settlementPrice);
+        uint256 expiry = s.params.expiry;
+        if (block.timestamp < expiry) revert SeriesNotExpired(id, expiry);
+        // Reverts (TwapWindowNotCovered, NoData) while the oracle cannot cover the window:
+        // settlement then waits for a later call.
+        price = oracle.twap(s.params.feed, expiry - s.params.settlementWindow, expiry);
+        s.settlementPrice = price.toUint96();
+        emit SeriesSettled(id, price);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function settleAccount(address account, bytes32 id) external {
+        if (!_settleAccount(account, id)) revert NothingToSettle(account, id);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function settleAccounts(bytes32 id, address[] calldata accounts) external {
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            _settleAccount(accounts[i], id);
+        }
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function settlementPool(bytes32 id) public view returns (address) {
+        return address(uint160(uint256(keccak256(abi.encode(address(this), id)))));
+    }
+
+    /// @dev Closes the account's position at the settlement price against the series'
+    /// settlement pool, in O(1). Longs are paid their value rounded down, shorts pay theirs
+    /// rounded up, so once every account has settled the pool holds only rounding dust.
+    function _settleAccount(address account, bytes32 id) private returns (bool) {
+        SeriesData storage s = _series[id];
+        uint256 price = s.settlementPrice;
+        if (price == 0) revert SeriesNotSettled(id);
+        StoredPosition storage p = _positions[account][id];
+        int256 size = p.size;
+        if (size == 0) return false;
+        int256 value = PositionMath.value(size, price, s.params.multiplier);
+        int256 cash;
+        if (size > 0) {
+            cash = PositionMath.divFloor(value, tokenScale);
+            vault.moveCash(settlementPool(id), account, uint256(cash));
+            s.openInterest -= uint64(uint256(size));
+        } else {
+            cash = -int256(Math.ceilDiv(uint256(-value), tokenScale));
+            vault.moveCash(account, settlementPool(id), uint256(-cash));
+        }
+        int256 realised = value - p.entryNotional;
+        p.size = 0;
+        p.entryNotional = 0;
+        _removeOpenSeries(account, id);
+        emit AccountSettled(account, id, size, price, cash, realised);
+        return true;
     }
 
     // ================================================================ reads
@@ -389,7 +461,9 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
             index: index,
             indexStale: stale,
             basis: Basis.at(s.basis, s.params.basisTau, block.timestamp),
-            markPrice: _mark(s, index)
+            markPrice: _mark(s, index),
+            settlementPrice: s.settlementPrice,
+            fundingIndex: s.fundingIndex
         });
     }
 
