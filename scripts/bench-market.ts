@@ -123,6 +123,14 @@ rows.push({ name: "margin check, each extra open series", steady: (fillWith8 - f
 
 
 
+// Expiry: the main series settles on the index TWAP over its last hour, then accounts settle.
+await networkHelpers.time.increaseTo(fx.params.expiry - fx.params.settlementWindow + 60n);
+await pushIndex(fx, INITIAL_INDEX + 10n * TICK);
+await networkHelpers.time.increaseTo(fx.params.expiry + 1n);
+await pushIndex(fx, INITIAL_INDEX + 20n * TICK);
+rows.push({ name: "settleSeries", steady: await gasOf(fx.market.settleSeries(fx.series)) });
+rows.push({ name: "settleAccount", steady: await gasOf(fx.market.settleAccount(fx.bob.address, fx.series)) });
+
 const fmt = (n?: bigint) => (n === undefined ? "" : n.toLocaleString("en-US"));
 console.log("\nVault and market gas (transaction gas: 21,000 base and calldata included)\n");
 console.log("| operation | first time | steady state | with 1,000 more accounts | target | met |");
