@@ -191,6 +191,36 @@ describe("IndexOracle reads", function () {
       const fx = await loadFixture(oracleFixture);
       expect(await fx.oracle.isStale(UNKNOWN)).to.equal(true);
     });
+
+    describe("latestValue (value and staleness in one call)", function () {
+      it("reverts with NoData before the first round", async function () {
+        const fx = await loadFixture(oracleFixture);
+        await expect(fx.oracle.latestValue(MAIN)).to.be.revertedWithCustomError(fx.oracle, "NoData").withArgs(MAIN);
+      });
+
+      it("agrees with latestRound and isStale while fresh", async function () {
+        const fx = await loadFixture(oracleFixture);
+        await freshRound(fx, 100n);
+        const [value, stale] = await fx.oracle.latestValue(MAIN);
+        expect(value).to.equal((await fx.oracle.latestRound(MAIN)).value);
+        expect(stale).to.equal(false);
+      });
+
+      it("reports stale one second after observedAt + heartbeat, like isStale", async function () {
+        const fx = await loadFixture(oracleFixture);
+        const observedAt = await freshRound(fx, 100n);
+        await networkHelpers.time.increaseTo(observedAt + MAIN_PARAMS.heartbeat + 1n);
+        expect((await fx.oracle.latestValue(MAIN))[1]).to.equal(true);
+        expect(await fx.oracle.isStale(MAIN)).to.equal(true);
+      });
+
+      it("reports stale while paused", async function () {
+        const fx = await loadFixture(oracleFixture);
+        await freshRound(fx, 0n);
+        await (await fx.oracle.connect(fx.guardian).pause(MAIN)).wait();
+        expect((await fx.oracle.latestValue(MAIN))[1]).to.equal(true);
+      });
+    });
   });
 
   describe("twap", function () {

@@ -148,6 +148,10 @@ interface IIndexOracle {
     /// @notice The most recent round of `feed`; reverts with NoData before the first.
     function latestRound(bytes32 feed) external view returns (Round memory);
 
+    /// @notice The latest value of `feed` and whether it is stale (as `isStale`), in one call;
+    /// reverts with NoData before the first round.
+    function latestValue(bytes32 feed) external view returns (uint256 value, bool stale);
+
     /// @notice Round `roundId` of `feed`, while it is still held in the feed's ring buffer.
     function getRound(bytes32 feed, uint64 roundId) external view returns (Round memory);
 

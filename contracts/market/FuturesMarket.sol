@@ -38,6 +38,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     /// @notice Open series per account: bounds the gas of every margin check.
     uint256 public constant MAX_OPEN_SERIES = 8;
     uint256 private constant _CANCELLED = type(uint256).max;
+    bytes32 private constant _INDEX_CACHE = keccak256("FuturesMarket.indexCache");
     uint256 private constant _BPS = 10_000;
     /// @dev Fees above 1% of notional are surely a listing mistake.
     uint256 private constant _MAX_FEE_BPS = 100;
@@ -200,6 +201,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         SeriesData storage s = _series[t.series];
         _checkTradable(t.series, s, t.price);
         (t.index, t.stale) = _index(s.params.feed);
+        _cacheIndex(s.params.feed, t.index, t.stale);
         maker.delta = t.makerIsBuy ? int256(t.size) : -int256(t.size);
         taker.delta = -maker.delta;
         _snapshot(t.series, maker);
@@ -216,6 +218,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
 
         _checkMargin(s.params.feed, t.stale, maker);
         _checkMargin(s.params.feed, t.stale, taker);
+        _forgetIndex(s.params.feed);
         emit OrderFilled(
             t.series,
             maker.orderHash,
@@ -508,9 +511,38 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         );
     }
 
+    /// @dev The feed's latest value and staleness: from the trade's cache while a trade runs
+    /// (its margin checks read the traded feed several times), else from the oracle.
     function _index(bytes32 feed) private view returns (uint256 value, bool stale) {
-        value = oracle.latestRound(feed).value;
-        stale = oracle.isStale(feed);
+        bytes32 slot = _indexCacheSlot(feed);
+        uint256 cached;
+        assembly ("memory-safe") {
+            cached := tload(slot)
+        }
+        if (cached != 0) return (cached >> 1, cached & 1 == 1);
+        return oracle.latestValue(feed);
+    }
+
+    /// @dev Caches (value, stale) of `feed` in transient storage for the rest of the trade;
+    /// `_forgetIndex` clears it when the trade ends, so a later oracle update in the same
+    /// transaction is never hidden. Values are below 2^80, so value << 1 | stale is non-zero.
+    function _cacheIndex(bytes32 feed, uint256 value, bool stale) private {
+        bytes32 slot = _indexCacheSlot(feed);
+        uint256 packed = (value << 1) | (stale ? 1 : 0);
+        assembly ("memory-safe") {
+            tstore(slot, packed)
+        }
+    }
+
+    function _forgetIndex(bytes32 feed) private {
+        bytes32 slot = _indexCacheSlot(feed);
+        assembly ("memory-safe") {
+            tstore(slot, 0)
+        }
+    }
+
+    function _indexCacheSlot(bytes32 feed) private pure returns (bytes32) {
+        return keccak256(abi.encode(feed, _INDEX_CACHE));
     }
 
     function _mark(SeriesData storage s, uint256 index) private view returns (uint256) {

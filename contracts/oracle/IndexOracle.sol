@@ -275,6 +275,16 @@ contract IndexOracle is IIndexOracle, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IIndexOracle
+    function latestValue(bytes32 feed) external view returns (uint256 value, bool stale) {
+        State memory state = _states[feed];
+        if (state.latestRoundId == 0) revert NoData(feed);
+        Config memory config = _configs[feed];
+        Checkpoint memory latest = _rings[feed][state.latestRoundId % state.ringCapacity];
+        value = latest.value;
+        stale = config.paused || block.timestamp > uint256(latest.observedAt) + config.params.heartbeat;
+    }
+
+    /// @inheritdoc IIndexOracle
     function getRound(bytes32 feed, uint64 roundId) external view returns (Round memory) {
         State memory state = _states[feed];
         uint256 oldest = _oldestRoundId(state);
