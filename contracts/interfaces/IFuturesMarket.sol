@@ -122,6 +122,20 @@ interface IFuturesMarket is IMarginSource {
     );
     event OrderCancelled(address indexed trader, bytes32 indexed orderHash);
     event SeriesSettled(bytes32 indexed series, uint256 settlementPrice);
+    /// @notice `size` contracts of `account` moved to `liquidator` at `markPrice`; the account
+    /// paid `toLiquidator` + `toInsurance` (token units) as its penalty.
+    event PositionLiquidated(
+        address indexed account,
+        bytes32 indexed series,
+        address indexed liquidator,
+        uint256 size,
+        uint256 markPrice,
+        uint256 toLiquidator,
+        uint256 toInsurance
+    );
+    /// @notice An account with no position left owed `debt`; the insurance fund covered
+    /// `covered`, `uncovered` is left for deleveraging.
+    event BadDebt(address indexed account, uint256 debt, uint256 covered, uint256 uncovered);
     /// @param cash what the account received (positive) or paid (negative), token units
     /// @param realisedPnl value at the settlement price minus the entry notional, WAD
     event AccountSettled(
@@ -171,6 +185,9 @@ interface IFuturesMarket is IMarginSource {
     );
     error NotTrader(address caller, address trader);
     error SeriesNotExpired(bytes32 series, uint256 expiry);
+    error NotLiquidatable(address account, int256 equity, uint256 maintenanceMargin);
+    error NoPosition(address account, bytes32 series);
+    error LiquidationClosed(bytes32 series, uint256 expiry);
     error SeriesAlreadySettled(bytes32 series, uint256 settlementPrice);
     error SeriesNotSettled(bytes32 series);
     error NothingToSettle(address account, bytes32 series);
@@ -199,6 +216,18 @@ interface IFuturesMarket is IMarginSource {
 
     /// @notice Voids every order of the sender with a nonce below `minNonce` (it only grows).
     function cancelAllBelow(uint256 minNonce) external;
+
+    // ---------------------------------------------------------------- liquidation
+
+    /// @notice Takes over up to `size` contracts of `account`'s position in `series` at the mark
+    /// price; anyone may call it while the account's equity is below its maintenance margin, the
+    /// index is fresh and the series has not expired. At most the contracts needed to bring the
+    /// account back to its initial margin move (partial liquidation); the account pays a penalty
+    /// of liquidationPenaltyBps of the moved notional, liquidatorShareBps of it to the caller and
+    /// the rest to the insurance fund. The caller must meet initial margin afterwards. An account
+    /// left without positions and with negative cash has its debt covered by the insurance fund
+    /// as far as it goes (`BadDebt`). Returns the contracts moved.
+    function liquidate(address account, bytes32 series, uint64 size) external returns (uint64 liquidated);
 
     // ---------------------------------------------------------------- settlement
 

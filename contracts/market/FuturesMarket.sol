@@ -91,6 +91,9 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         uint256 notional;
         uint256 makerFee;
         uint256 takerFee;
+        bool liquidation; // the maker is the liquidated account, the taker the liquidator
+        uint256 toLiquidator;
+        uint256 toInsurance;
     }
 
     mapping(bytes32 series => SeriesData) private _series;
@@ -199,7 +202,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     /// @dev Applies a trade of `t.size` contracts at `t.price` between the maker and the taker.
     function _trade(Trade memory t, Side memory maker, Side memory taker) private {
         SeriesData storage s = _series[t.series];
-        _checkTradable(t.series, s, t.price);
+        if (!t.liquidation) _checkTradable(t.series, s, t.price);
         (t.index, t.stale) = _index(s.params.feed);
         _cacheIndex(s.params.feed, t.index, t.stale);
         maker.delta = t.makerIsBuy ? int256(t.size) : -int256(t.size);
@@ -212,6 +215,18 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         taker.realised = _applyPosition(t.series, s, taker, t.price);
         _updateOpenInterest(t.series, s, maker, taker);
         _moveCash(s, t, maker, taker);
+        if (t.liquidation) {
+            // A liquidation at the mark says nothing about where the market trades: no basis
+            // update, and no margin rule for the liquidated side (it is below maintenance).
+            _checkMargin(s.params.feed, t.stale, taker);
+            _forgetIndex(s.params.feed);
+            emit PositionLiquidated(
+                maker.account, t.series, taker.account, t.size, t.price, t.toLiquidator, t.toInsurance
+            );
+            _emitPosition(t.series, maker);
+            _emitPosition(t.series, taker);
+            return;
+        }
         s.basis = Basis.observe(
             s.basis, t.price, t.index, t.notional, s.params.basisRefNotional, s.params.basisTau, block.timestamp
         );
@@ -297,6 +312,17 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         uint256 received = t.notional / tokenScale;
         uint256 dust = Math.ceilDiv(t.notional, tokenScale) - received;
         vault.moveCash(buyer.account, seller.account, received);
+        if (t.liquidation) {
+            // The liquidated account (maker) pays the penalty, rounded up, and the dust.
+            uint256 penalty =
+                Math.mulDiv(t.notional, s.params.liquidationPenaltyBps, _BPS * tokenScale, Math.Rounding.Ceil);
+            t.toLiquidator = penalty * s.params.liquidatorShareBps / _BPS;
+            t.toInsurance = penalty - t.toLiquidator;
+            if (t.toLiquidator != 0) vault.moveCash(maker.account, taker.account, t.toLiquidator);
+            if (t.toInsurance != 0) vault.payInsurance(maker.account, t.toInsurance);
+            if (dust != 0) vault.chargeFee(buyer.account, dust);
+            return;
+        }
         t.makerFee = Math.mulDiv(t.notional, s.params.makerFeeBps, _BPS * tokenScale, Math.Rounding.Ceil);
         t.takerFee = Math.mulDiv(t.notional, s.params.takerFeeBps, _BPS * tokenScale, Math.Rounding.Ceil);
         uint256 makerCharge = t.makerFee + (t.makerIsBuy ? dust : 0);
@@ -348,6 +374,74 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
                 return;
             }
         }
+    }
+
+    // ================================================================ liquidation
+
+    /// @inheritdoc IFuturesMarket
+    function liquidate(address account, bytes32 id, uint64 size) external returns (uint64 liquidated) {
+        if (account == msg.sender) revert SelfTrade(account);
+        if (size == 0) revert ZeroSize();
+        SeriesData storage s = _series[id];
+        if (s.listedAt == 0) revert UnknownSeries(id);
+        if (block.timestamp >= s.params.expiry) revert LiquidationClosed(id, s.params.expiry);
+        (uint256 index, bool stale) = _index(s.params.feed);
+        if (stale) revert StaleIndex(s.params.feed);
+        int256 position = _positions[account][id].size;
+        if (position == 0) revert NoPosition(account, id);
+        IMarginVault.AccountMargin memory m = vault.accountMargin(account);
+        if (m.indexStale) revert StalePositionIndex(account);
+        if (m.equity >= m.maintenanceMargin.toInt256()) {
+            revert NotLiquidatable(account, m.equity, m.maintenanceMargin);
+        }
+        uint256 markPrice = _mark(s, index);
+        uint256 most = _liquidatableSize(s, m, markPrice, PositionMath.abs(position));
+        liquidated = size < most ? size : uint64(most);
+
+        Trade memory t;
+        t.series = id;
+        t.price = markPrice;
+        t.size = liquidated;
+        t.makerIsBuy = position < 0; // the liquidated account trades toward zero
+        t.liquidation = true;
+        Side memory liquidatedSide;
+        liquidatedSide.account = account;
+        liquidatedSide.reduceOnly = true;
+        Side memory liquidator;
+        liquidator.account = msg.sender;
+        _trade(t, liquidatedSide, liquidator);
+        _coverBadDebt(account);
+    }
+
+    /// @dev The fewest contracts whose liquidation brings the account back to its initial
+    /// margin: each one lowers the requirement by its initial margin and costs its penalty
+    /// (the trade at the mark moves no equity). Rounded up; the whole position when that is
+    /// not enough.
+    function _liquidatableSize(
+        SeriesData storage s,
+        IMarginVault.AccountMargin memory m,
+        uint256 markPrice,
+        uint256 positionSize
+    ) private view returns (uint256) {
+        uint256 contractValue = uint256(s.params.multiplier) * markPrice; // WAD per contract
+        uint256 relief = Math.mulDiv(
+            contractValue, s.params.initialMarginBps - s.params.liquidationPenaltyBps, _BPS * tokenScale
+        );
+        if (relief == 0) return positionSize;
+        // equity < maintenance <= initial margin here, so the deficit is positive.
+        uint256 deficit = uint256(m.initialMargin.toInt256() - m.equity);
+        uint256 needed = Math.ceilDiv(deficit, relief);
+        return needed < positionSize ? needed : positionSize;
+    }
+
+    /// @dev Once an account holds no position anywhere, negative cash is bad debt: the
+    /// insurance fund covers what it can; the rest is reported for deleveraging.
+    function _coverBadDebt(address account) private {
+        IMarginVault.AccountMargin memory m = vault.accountMargin(account);
+        if (m.openPositions != 0 || m.cash >= 0) return;
+        uint256 debt = uint256(-m.cash);
+        uint256 drawn = vault.drawInsurance(account, debt);
+        emit BadDebt(account, debt, drawn, debt - drawn);
     }
 
     // ================================================================ margin source
