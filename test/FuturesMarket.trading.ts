@@ -148,6 +148,7 @@ describe("FuturesMarket: trading", function () {
       ["a last trading time after expiry", "lastTradingTime", (p) => ({ lastTradingTime: p.expiry + 1n }), (p) => p.lastTradingTime],
       ["a last trading time not in the future", "lastTradingTime", (_p, now) => ({ lastTradingTime: now }), (p) => p.lastTradingTime],
       ["a zero settlement window", "settlementWindow", () => ({ settlementWindow: 0n }), () => 0n],
+      ["a settlement window longer than the time to expiry", "settlementWindow", (p, now) => ({ settlementWindow: p.expiry - now }), (p) => p.settlementWindow],
       ["a zero multiplier", "multiplier", () => ({ multiplier: 0n }), () => 0n],
       ["a zero tick", "tickSize", () => ({ tickSize: 0n }), () => 0n],
       ["a zero minimum size", "minSize", () => ({ minSize: 0n }), () => 0n],

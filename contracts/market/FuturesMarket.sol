@@ -535,6 +535,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         p.entryNotional = 0;
         _removeOpenSeries(account, id);
         emit AccountSettled(account, id, size, price, cash, realised);
+        if (size < 0) _coverBadDebt(account); // a short can owe more than it holds
         return true;
     }
 
@@ -677,7 +678,9 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         if (p.lastTradingTime > p.expiry || p.lastTradingTime <= block.timestamp) {
             revert InvalidSeriesParam("lastTradingTime", p.lastTradingTime);
         }
-        if (p.settlementWindow == 0) revert InvalidSeriesParam("settlementWindow", p.settlementWindow);
+        if (p.settlementWindow == 0 || p.settlementWindow > p.expiry - block.timestamp) {
+            revert InvalidSeriesParam("settlementWindow", p.settlementWindow);
+        }
         if (p.multiplier == 0) revert InvalidSeriesParam("multiplier", p.multiplier);
         if (p.tickSize == 0) revert InvalidSeriesParam("tickSize", p.tickSize);
         if (p.minSize == 0) revert InvalidSeriesParam("minSize", p.minSize);

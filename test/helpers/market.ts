@@ -22,7 +22,8 @@ import {
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { FuturesMarket, IndexOracle, MarginVault, MockUSD } from "../../types/ethers-contracts/index.js";
-import { WAD, deployOracle, feedId, relayerWallets, uniformReport } from "./oracle.js";
+import { feedReport } from "../../src/oracle/observation.js";
+import { WAD, deployOracle, feedId, relayerWallets, signObservations, uniformReport } from "./oracle.js";
 
 export { WAD, feedId };
 
@@ -437,4 +438,84 @@ export function basisCap(index: bigint, maxBasisBps: bigint, listedAt: bigint, e
 /** The vault holds exactly what it owes: token balance == totalCash + insuranceFund + feeBalance. */
 export async function vaultOwes(fx: Pick<MarketFx, "vault">): Promise<bigint> {
   return (await fx.vault.totalCash()) + (await fx.vault.insuranceFund()) + (await fx.vault.feeBalance());
+}
+
+// ------------------------------------------------------------------------------- settlement
+
+/** An index round as the settlement tests remember it: its value and the block time it was stored at. */
+export interface IndexRound {
+  value: bigint;
+  updatedAt: bigint;
+}
+
+/** The network helpers' clock, as the settlement helpers use it. */
+export interface SettlementClock {
+  time: {
+    latest(): Promise<number>;
+    increaseTo(timestamp: bigint): Promise<void>;
+    setNextBlockTimestamp(timestamp: bigint): Promise<void>;
+  };
+}
+
+/**
+ * Stores a round of `feed` in a block mined at exactly `at`: relayer i of `fx.relayers` observes
+ * `values[i]` one second before (a block is mined at `at - 1` first when the chain is behind).
+ * Returns the block time read back from the receipt; the stored value is the median of `values`.
+ */
+export async function submitIndexAt(
+  fx: Pick<Base, "ethers" | "oracle" | "relayers">,
+  clock: SettlementClock,
+  values: bigint[],
+  at: bigint,
+  feed: string = FEED,
+): Promise<bigint> {
+  const latest = BigInt(await clock.time.latest());
+  if (latest >= at) throw new Error(`submitIndexAt: the chain is at ${latest}, not before ${at}`);
+  if (latest < at - 1n) await clock.time.increaseTo(at - 1n);
+  const observations = await signObservations(fx.oracle, fx.relayers.slice(0, values.length), feed, values, at - 1n);
+  await clock.time.setNextBlockTimestamp(at);
+  const receipt = await (await fx.oracle.submit([feedReport(feed, observations)])).wait();
+  const updatedAt = await blockTimeOf(fx, receipt);
+  if (updatedAt !== at) throw new Error(`submitIndexAt: stored at ${updatedAt}, wanted ${at}`);
+  return updatedAt;
+}
+
+/** `submitIndexAt` with every relayer observing `value`: the stored round is `value` at `at`. */
+export async function pushIndexAt(
+  fx: Pick<Base, "ethers" | "oracle" | "relayers">,
+  clock: SettlementClock,
+  value: bigint,
+  at: bigint,
+  feed: string = FEED,
+): Promise<IndexRound> {
+  const updatedAt = await submitIndexAt(fx, clock, fx.relayers.map(() => value), at, feed);
+  return { value, updatedAt };
+}
+
+/**
+ * The settlement price by brute force: for every second t of [start, end), the value of the
+ * latest round stored (by block time) at or before t; the sum divided by end - start, rounded
+ * down. Throws when no round covers `start`.
+ */
+export function twapOfRounds(rounds: IndexRound[], start: bigint, end: bigint): bigint {
+  if (end <= start) throw new Error("empty window");
+  const sorted = [...rounds].sort((a, b) => (a.updatedAt < b.updatedAt ? -1 : a.updatedAt > b.updatedAt ? 1 : 0));
+  let sum = 0n;
+  for (let t = start; t < end; t++) {
+    let value: bigint | undefined;
+    for (const round of sorted) if (round.updatedAt <= t) value = round.value;
+    if (value === undefined) throw new Error(`no round covers ${t}`);
+    sum += value;
+  }
+  return sum / (end - start);
+}
+
+/**
+ * What settling a position of `size` at `price` moves, in token units, signed from the account's
+ * side: a long receives floor(size x multiplier x price / scale), a short pays
+ * ceil(|size| x multiplier x price / scale).
+ */
+export function settlementCashOf(size: bigint, price: bigint, multiplier: bigint): bigint {
+  const value = size * multiplier * price;
+  return size >= 0n ? value / TOKEN_SCALE : -ceilDiv(-value, TOKEN_SCALE);
 }
