@@ -38,6 +38,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     /// @notice Open series per account: bounds the gas of every margin check.
     uint256 public constant MAX_OPEN_SERIES = 8;
     uint256 private constant _CANCELLED = type(uint256).max;
+    uint256 private constant _LIQUIDATION_SLACK = 4; // token units per contract
     bytes32 private constant _INDEX_CACHE = keccak256("FuturesMarket.indexCache");
     uint256 private constant _BPS = 10_000;
     /// @dev Fees above 1% of notional are surely a listing mistake.
@@ -313,7 +314,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         uint256 dust = Math.ceilDiv(t.notional, tokenScale) - received;
         vault.moveCash(buyer.account, seller.account, received);
         if (t.liquidation) {
-            // The liquidated account (maker) pays the penalty, rounded up, and the dust.
+            // The liquidated account (maker) pays the penalty, rounded up; the buyer the dust.
             uint256 penalty =
                 Math.mulDiv(t.notional, s.params.liquidationPenaltyBps, _BPS * tokenScale, Math.Rounding.Ceil);
             t.toLiquidator = penalty * s.params.liquidatorShareBps / _BPS;
@@ -427,10 +428,12 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         uint256 relief = Math.mulDiv(
             contractValue, s.params.initialMarginBps - s.params.liquidationPenaltyBps, _BPS * tokenScale
         );
-        if (relief == 0) return positionSize;
+        // Each contract's value, margin, penalty and cash are rounded against the account by
+        // up to one unit each: count that slack so the account really ends at initial margin.
+        if (relief <= _LIQUIDATION_SLACK) return positionSize;
         // equity < maintenance <= initial margin here, so the deficit is positive.
         uint256 deficit = uint256(m.initialMargin.toInt256() - m.equity);
-        uint256 needed = Math.ceilDiv(deficit, relief);
+        uint256 needed = Math.ceilDiv(deficit, relief - _LIQUIDATION_SLACK);
         return needed < positionSize ? needed : positionSize;
     }
 
