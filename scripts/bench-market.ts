@@ -31,6 +31,7 @@ const TARGETS: Record<string, bigint> = {
   "matchOrders (single)": 130_000n,
   "matchOrdersBatch (per fill, 10)": 80_000n,
   "settleAccount": 60_000n,
+  "liquidate (partial)": 160_000n,
   "margin check, each extra open series": 12_000n,
 };
 
@@ -41,8 +42,10 @@ const [, , , , , , , , maker2, taker2] = await ethers.getSigners();
 const rows: { name: string; first?: bigint; steady: bigint; crowded?: bigint }[] = [];
 const gasOf = async (tx: Promise<{ wait(): Promise<{ gasUsed: bigint } | null> }>) => (await (await tx).wait())!.gasUsed;
 const asTrader = (s: Signer) => fx.market.connect(s) as FuturesMarket;
-let price = INITIAL_INDEX;
-const nextPrice = () => (price += TICK); // a fresh order each time, a tick apart
+// Orders trade within a few ticks of the index; each is new (a fresh nonce), so each fill
+// writes its order's fill record for the first time, as in real trading.
+let tick = 0n;
+const nextPrice = () => INITIAL_INDEX + ((tick++ % 5n) - 2n) * TICK;
 
 async function fill(maker: Signer, taker: Signer, size = 1n, series = fx.series) {
   const signed = await signedOrder({ ...fx, series }, maker, { isBuy: false, size, limitPrice: nextPrice() });
@@ -99,7 +102,7 @@ await (await fx.usd.approve(fx.vaultAddress, 2n ** 255n)).wait();
 for (const w of crowd) await (await fx.vault.depositFor(w.address, 10_000n * 10n ** 6n)).wait();
 for (let i = 0; i < crowd.length; i += 2) {
   const m = await signedOrder(fx, crowd[i], { isBuy: false, size: 1n, limitPrice: nextPrice() });
-  const t = await signedOrder(fx, crowd[i + 1], { isBuy: true, size: 1n, limitPrice: price });
+  const t = await signedOrder(fx, crowd[i + 1], { isBuy: true, size: 1n, limitPrice: m.order.limitPrice });
   await (await fx.market.matchOrders(m.order, m.signature, t.order, t.signature, 1n)).wait();
 }
 await pushIndex(fx, INITIAL_INDEX); // keep the index fresh after the long set-up
@@ -122,6 +125,17 @@ rows.push({ name: "fill, taker with 8 open series", steady: fillWith8 });
 rows.push({ name: "margin check, each extra open series", steady: (fillWith8 - fillWith1) / 7n });
 
 
+
+// Liquidation: an account with 1,000 USD buys 18 contracts at 2.50; the index falls to 2.10 in
+// two rounds and carol, who already holds a position, liquidates it.
+const [, , , , , , , , , , poor] = await ethers.getSigners();
+await fundAccount(fx, poor.address, 1_000n * 10n ** 6n);
+await fill(fx.dave, poor, 18n);
+await networkHelpers.time.increase(120);
+await pushIndex(fx, INITIAL_INDEX - INITIAL_INDEX / 12n);
+await networkHelpers.time.increase(120);
+await pushIndex(fx, INITIAL_INDEX - INITIAL_INDEX / 6n);
+rows.push({ name: "liquidate (partial)", steady: await gasOf(asTrader(fx.carol).liquidate(poor.address, fx.series, 100n)) });
 
 // Expiry: the main series settles on the index TWAP over its last hour, then accounts settle.
 await networkHelpers.time.increaseTo(fx.params.expiry - fx.params.settlementWindow + 60n);
