@@ -34,7 +34,9 @@ export default defineConfig({
   },
   test: {
     solidity: {
-      fuzz: { runs: 256 },
+      // A fixed seed: CI runs the same campaigns every time, so a failure is reproducible and
+      // never a matter of luck. Change it to explore new inputs.
+      fuzz: { runs: 256, seed: "0x2a6f7e1c" },
     },
   },
 });
