@@ -60,10 +60,10 @@ import {
   signOrder,
   submitIndexAt,
   twapOfRounds,
-  vaultOwes,
   type IndexRound,
   type Order,
   type SeriesParams,
+  expectVaultHoldsWhatItOwes,
 } from "./helpers/market.js";
 import { median } from "./helpers/fixtures.js";
 import { deployOracle, relayerWallets } from "./helpers/oracle.js";
@@ -409,9 +409,7 @@ describe("FuturesMarket: end to end, from deposit to settlement and withdrawal",
   });
 
   afterEach(async function () {
-    expect(await w.usd.balanceOf(w.vaultAddress), "vault balance == totalCash + insuranceFund + feeBalance").to.equal(
-      await vaultOwes(w),
-    );
+    await expectVaultHoldsWhatItOwes(w);
   });
 
   it("1. trader1 deposits with an ERC-2612 permit, trader2 and the market maker with approve + deposit", async function () {

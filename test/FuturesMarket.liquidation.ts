@@ -53,8 +53,8 @@ import {
   requirementOf,
   sellerReceives,
   trade,
-  vaultOwes,
   type MarketFx,
+  solvencyCheckedLoader,
 } from "./helpers/market.js";
 import { feedId, uniformReport } from "./helpers/oracle.js";
 
@@ -269,23 +269,8 @@ async function sidesOf(fx: LiqFx, series: string = fx.series) {
 // ------------------------------------------------------------------------------- tests
 
 describe("FuturesMarket: liquidation", function () {
-  /** The fixture the running test loaded: its vault is checked in afterEach. */
-  let loaded: MarketFx | undefined;
-
-  async function load<T extends MarketFx>(fixture: (connection: NetworkConnection) => Promise<T>): Promise<T> {
-    const fx = await loadFixture(fixture);
-    loaded = fx;
-    return fx;
-  }
-
-  afterEach(async function () {
-    const fx = loaded;
-    loaded = undefined;
-    if (fx === undefined) return;
-    expect(await fx.usd.balanceOf(fx.vaultAddress), "vault balance == totalCash + insuranceFund + feeBalance").to.equal(
-      await vaultOwes(fx),
-    );
-  });
+  /** Loads a fixture; after each test its vault must hold exactly what it owes. */
+  const load = solvencyCheckedLoader(loadFixture);
 
   // ----------------------------------------------------------------------------- who is liquidatable
 

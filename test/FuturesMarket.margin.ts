@@ -38,8 +38,8 @@ import {
   sellerReceives,
   signedOrder,
   trade,
-  vaultOwes,
   type MarketFx,
+  solvencyCheckedLoader,
 } from "./helpers/market.js";
 import { feedId, uniformReport } from "./helpers/oracle.js";
 
@@ -67,22 +67,8 @@ function vaultBy(fx: MarketFx, signer: Signer): MarginVault {
 }
 
 describe("FuturesMarket: margin", function () {
-  /** The fixture the running test loaded: its vault is checked in afterEach. */
-  let loaded: MarketFx | undefined;
-
-  async function load(): Promise<MarketFx> {
-    loaded = await loadFixture(marketFixture);
-    return loaded;
-  }
-
-  afterEach(async function () {
-    const fx = loaded;
-    loaded = undefined;
-    if (fx === undefined) return;
-    expect(await fx.usd.balanceOf(fx.vaultAddress), "vault balance == totalCash + insuranceFund + feeBalance").to.equal(
-      await vaultOwes(fx),
-    );
-  });
+  /** Loads a fixture; after each test its vault must hold exactly what it owes. */
+  const load = solvencyCheckedLoader(loadFixture);
 
   /** erin: a Hardhat account with MINTED tokens, of which only `deposit` is in the vault. */
   async function withErin(deposit: bigint) {

@@ -46,9 +46,9 @@ import {
   signedOrder,
   trade,
   twapOfRounds,
-  vaultOwes,
   type IndexRound,
   type MarketFx,
+  solvencyCheckedLoader,
 } from "./helpers/market.js";
 import { DEFAULT_PARAMS } from "./helpers/oracle.js";
 
@@ -169,23 +169,8 @@ function expectedSettlement(fx: MarketFx, name: Name, price: bigint): unknown[] 
 }
 
 describe("FuturesMarket: settlement", function () {
-  /** The fixture the running test loaded: its vault is checked in afterEach. */
-  let loaded: MarketFx | undefined;
-
-  async function load<T extends MarketFx>(fixture: (c: NetworkConnection) => Promise<T>): Promise<T> {
-    const fx = await loadFixture(fixture);
-    loaded = fx;
-    return fx;
-  }
-
-  afterEach(async function () {
-    const fx = loaded;
-    loaded = undefined;
-    if (fx === undefined) return;
-    expect(await fx.usd.balanceOf(fx.vaultAddress), "vault balance == totalCash + insuranceFund + feeBalance").to.equal(
-      await vaultOwes(fx),
-    );
-  });
+  /** Loads a fixture; after each test its vault must hold exactly what it owes. */
+  const load = solvencyCheckedLoader(loadFixture);
 
   /** Adds a feed signed by the fixture's relayers (f = 1, default guards) with `ring` rounds kept. */
   async function addFeed(fx: MarketFx, name: string, ring: number): Promise<string> {

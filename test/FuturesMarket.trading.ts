@@ -46,10 +46,10 @@ import {
   signOrder,
   signedOrder,
   trade,
-  vaultOwes,
   type MarketFx,
   type Order,
   type SeriesParams,
+  solvencyCheckedLoader,
 } from "./helpers/market.js";
 
 const { ethers, networkHelpers } = await network.create();
@@ -79,22 +79,8 @@ async function positionOf(fx: MarketFx, account: string, series = fx.series): Pr
 }
 
 describe("FuturesMarket: trading", function () {
-  /** The fixture the running test loaded: its vault is checked in afterEach. */
-  let loaded: MarketFx | undefined;
-
-  async function load(): Promise<MarketFx> {
-    loaded = await loadFixture(marketFixture);
-    return loaded;
-  }
-
-  afterEach(async function () {
-    const fx = loaded;
-    loaded = undefined;
-    if (fx === undefined) return;
-    expect(await fx.usd.balanceOf(fx.vaultAddress), "vault balance == totalCash + insuranceFund + feeBalance").to.equal(
-      await vaultOwes(fx),
-    );
-  });
+  /** Loads a fixture; after each test its vault must hold exactly what it owes. */
+  const load = solvencyCheckedLoader(loadFixture);
 
   // ----------------------------------------------------------------------------- listSeries
 

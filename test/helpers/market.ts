@@ -19,6 +19,7 @@ import {
   type TypedDataDomain,
   type TypedDataField,
 } from "ethers";
+import { expect } from "chai";
 import type { NetworkConnection } from "hardhat/types/network";
 
 import type { FuturesMarket, IndexOracle, MarginVault, MockUSD } from "../../types/ethers-contracts/index.js";
@@ -438,6 +439,35 @@ export function basisCap(index: bigint, maxBasisBps: bigint, listedAt: bigint, e
 /** The vault holds exactly what it owes: token balance == totalCash + insuranceFund + feeBalance. */
 export async function vaultOwes(fx: Pick<MarketFx, "vault">): Promise<bigint> {
   return (await fx.vault.totalCash()) + (await fx.vault.insuranceFund()) + (await fx.vault.feeBalance());
+}
+
+/** Asserts that the vault's token balance is exactly what it owes. */
+export async function expectVaultHoldsWhatItOwes(fx: Pick<MarketFx, "vault" | "usd" | "vaultAddress">) {
+  expect(await fx.usd.balanceOf(fx.vaultAddress), "vault balance == totalCash + insuranceFund + feeBalance").to.equal(
+    await vaultOwes(fx),
+  );
+}
+
+type LoadFixture = <T>(fixture: (connection: NetworkConnection) => Promise<T>) => Promise<T>;
+
+/**
+ * Call inside a `describe`: returns a fixture loader (marketFixture by default) and registers an
+ * afterEach that checks the vault of the fixture the test loaded holds exactly what it owes.
+ */
+export function solvencyCheckedLoader(loadFixture: LoadFixture) {
+  let loaded: MarketFx | undefined;
+  afterEach(async function () {
+    const fx = loaded;
+    loaded = undefined;
+    if (fx !== undefined) await expectVaultHoldsWhatItOwes(fx);
+  });
+  return async function load<T extends MarketFx = MarketFx>(
+    fixture: (connection: NetworkConnection) => Promise<T> = marketFixture as unknown as (c: NetworkConnection) => Promise<T>,
+  ): Promise<T> {
+    const fx = await loadFixture(fixture);
+    loaded = fx;
+    return fx;
+  };
 }
 
 // ------------------------------------------------------------------------------- settlement

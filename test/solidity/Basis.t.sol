@@ -458,33 +458,4 @@ contract BasisTest is Test {
     function _absInt(int256 x) internal pure returns (int256) {
         return x < 0 ? -x : x;
     }
-
-    /// @dev `bound` for signed values: keeps values inside [min, max], maps the rest in.
-    function boundInt(int256 x, int256 min, int256 max) internal pure returns (int256) {
-        if (x >= min && x <= max) return x;
-        uint256 span = uint256(max - min);
-        uint256 offset = bound(uint256(x) ^ (1 << 255), 0, span);
-        return min + int256(offset);
-    }
-
-    function assertEqInt(int256 a, int256 b, string memory message) internal pure {
-        if (a != b) revert(string.concat(message, ": ", _istr(a), " != ", _istr(b)));
-    }
-
-    function assertLeInt(int256 a, int256 b, string memory message) internal pure {
-        if (a > b) revert(string.concat(message, ": ", _istr(a), " > ", _istr(b)));
-    }
-
-    function assertLtInt(int256 a, int256 b, string memory message) internal pure {
-        if (a >= b) revert(string.concat(message, ": ", _istr(a), " >= ", _istr(b)));
-    }
-
-    function assertGeInt(int256 a, int256 b, string memory message) internal pure {
-        if (a < b) revert(string.concat(message, ": ", _istr(a), " < ", _istr(b)));
-    }
-
-    function _istr(int256 v) internal pure returns (string memory) {
-        if (v >= 0) return _str(uint256(v));
-        return string.concat("-", _str(uint256(-(v + 1)) + 1));
-    }
 }

@@ -113,7 +113,35 @@ abstract contract Test {
         if (a < b) revert(string.concat(message, ": ", _str(a), " < ", _str(b)));
     }
 
+    function assertEqInt(int256 a, int256 b, string memory message) internal pure {
+        assertEq(a, b, message);
+    }
+
+    function assertLeInt(int256 a, int256 b, string memory message) internal pure {
+        if (a > b) revert(string.concat(message, ": ", _strInt(a), " > ", _strInt(b)));
+    }
+
+    function assertLtInt(int256 a, int256 b, string memory message) internal pure {
+        if (a >= b) revert(string.concat(message, ": ", _strInt(a), " >= ", _strInt(b)));
+    }
+
+    function assertGeInt(int256 a, int256 b, string memory message) internal pure {
+        assertGe(a, b, message);
+    }
+
+    function assertGtInt(int256 a, int256 b, string memory message) internal pure {
+        if (a <= b) revert(string.concat(message, ": ", _strInt(a), " <= ", _strInt(b)));
+    }
+
     // ------------------------------------------------------------ fuzz helpers
+
+    /// @dev `bound` for signed values: keeps values inside [min, max], maps the rest in.
+    function boundInt(int256 x, int256 min, int256 max) internal pure returns (int256) {
+        if (x >= min && x <= max) return x;
+        uint256 span = uint256(max - min);
+        uint256 offset = bound(uint256(x) ^ (1 << 255), 0, span);
+        return min + int256(offset);
+    }
 
     /// @dev Maps `x` into [min, max] (inclusive) the way forge-std does: values already inside
     /// are kept, so the fuzzer's boundary values stay boundary values.
