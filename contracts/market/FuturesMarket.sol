@@ -538,7 +538,9 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         p.entryNotional = 0;
         _removeOpenSeries(account, id);
         emit AccountSettled(account, id, size, price, cash, realised);
-        if (size < 0) _coverBadDebt(account); // a short can owe more than it holds
+        // A leveraged long holds negative cash and a short owes the value: either can be left
+        // with debt at the settlement price.
+        _coverBadDebt(account);
         return true;
     }
 
