@@ -440,6 +440,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     /// @dev Once an account holds no position anywhere, negative cash is bad debt: the
     /// insurance fund covers what it can; the rest is reported for deleveraging.
     function _coverBadDebt(address account) private {
+        if (vault.cashOf(account) >= 0) return; // the common case, without a margin summary
         IMarginVault.AccountMargin memory m = vault.accountMargin(account);
         if (m.openPositions != 0 || m.cash >= 0) return;
         uint256 debt = uint256(-m.cash);
