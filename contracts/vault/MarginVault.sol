@@ -21,6 +21,7 @@ import {IMarginVault} from "../interfaces/IMarginVault.sol";
 contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using SafeCast for uint256;
+    using SafeCast for int256;
 
     /// @notice May pay out the fee account.
     bytes32 public constant FEE_MANAGER_ROLE = keccak256("FEE_MANAGER_ROLE");
@@ -30,9 +31,15 @@ contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
     IERC20 private immutable _token;
 
     mapping(address account => int256) private _cash;
-    int256 private _totalCash;
+    /// @dev Sum of all cash and the fee account, packed in one slot: a trade's fees touch both.
+    /// int128 / uint128 hold any amount of a real token (2^127 units); casts are checked.
+    struct Totals {
+        int128 cash;
+        uint128 fees;
+    }
+
+    Totals private _totals;
     uint256 private _insuranceFund;
-    uint256 private _feeBalance;
     address[] private _markets;
     mapping(address market => bool) private _isMarket;
 
@@ -89,7 +96,7 @@ contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
         }
         int256 signedAmount = amount.toInt256();
         _cash[msg.sender] -= signedAmount;
-        _totalCash -= signedAmount;
+        _totals.cash -= signedAmount.toInt128();
         emit Withdrawn(msg.sender, to, amount);
         _token.safeTransfer(to, amount);
     }
@@ -104,7 +111,7 @@ contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
     function _deposit(address account, uint256 amount) private {
         int256 received = _pull(amount).toInt256();
         _cash[account] += received;
-        _totalCash += received;
+        _totals.cash += received.toInt128();
         emit Deposited(msg.sender, account, amount);
     }
 
@@ -127,7 +134,7 @@ contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginVault
     function totalCash() external view returns (int256) {
-        return _totalCash;
+        return _totals.cash;
     }
 
     /// @inheritdoc IMarginVault
@@ -137,7 +144,7 @@ contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
 
     /// @inheritdoc IMarginVault
     function feeBalance() external view returns (uint256) {
-        return _feeBalance;
+        return _totals.fees;
     }
 
     /// @inheritdoc IMarginVault
@@ -187,15 +194,17 @@ contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
     /// @inheritdoc IMarginVault
     function chargeFee(address account, uint256 amount) external onlyMarket {
         _cash[account] -= amount.toInt256();
-        _totalCash -= amount.toInt256();
-        _feeBalance += amount;
+        Totals memory totals = _totals;
+        totals.cash -= amount.toInt256().toInt128();
+        totals.fees += amount.toUint128();
+        _totals = totals;
         emit FeeCharged(msg.sender, account, amount);
     }
 
     /// @inheritdoc IMarginVault
     function payInsurance(address account, uint256 amount) external onlyMarket {
         _cash[account] -= amount.toInt256();
-        _totalCash -= amount.toInt256();
+        _totals.cash -= amount.toInt256().toInt128();
         _insuranceFund += amount;
         emit InsurancePaid(msg.sender, account, amount);
     }
@@ -205,7 +214,7 @@ contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
         drawn = amount < _insuranceFund ? amount : _insuranceFund;
         _insuranceFund -= drawn;
         _cash[account] += drawn.toInt256();
-        _totalCash += drawn.toInt256();
+        _totals.cash += drawn.toInt256().toInt128();
         emit InsuranceDrawn(msg.sender, account, drawn);
     }
 
@@ -241,8 +250,9 @@ contract MarginVault is IMarginVault, AccessControl, ReentrancyGuardTransient {
     function withdrawFees(uint256 amount, address to) external onlyRole(FEE_MANAGER_ROLE) nonReentrant {
         if (amount == 0) revert ZeroAmount();
         if (to == address(0)) revert ZeroAddress();
-        if (amount > _feeBalance) revert InsufficientFees(amount, _feeBalance);
-        _feeBalance -= amount;
+        uint256 fees = _totals.fees;
+        if (amount > fees) revert InsufficientFees(amount, fees);
+        _totals.fees = uint128(fees - amount);
         emit FeesWithdrawn(to, amount);
         _token.safeTransfer(to, amount);
     }
