@@ -11,12 +11,7 @@ import {FuturesMarket} from "../../contracts/market/FuturesMarket.sol";
 import {MockUSD} from "../../contracts/mocks/MockUSD.sol";
 import {IndexOracle} from "../../contracts/oracle/IndexOracle.sol";
 import {MarginVault} from "../../contracts/vault/MarginVault.sol";
-import {ObservationSigning, Test} from "./Vm.sol";
-
-/// @dev Cheatcodes this file needs beyond test/solidity/Vm.sol, served at the same address.
-interface VmExtra {
-    function envOr(string calldata name, bool defaultValue) external view returns (bool);
-}
+import {MarketHandlerBase, MarketTestBase} from "./MarketTestBase.sol";
 
 /// @notice What the handler knows about one order it signed.
 /// @param filled contracts of the order that fills the handler saw succeed
@@ -48,13 +43,8 @@ struct OrderGhost {
 /// arguments; a margin refusal must name a side of the trade whose kind (risk-increasing or
 /// reducing) and numbers justify it. Anything else counts as unexpected. After every successful
 /// trade it records each side's margin (the invariants require zero violations).
-contract MarketHandler is Test {
-    uint256 internal constant USD = 1e6;
-    uint256 internal constant BPS = 10_000;
-    uint256 public constant N_TRADERS = 5;
+contract MarketHandler is MarketHandlerBase {
     uint256 public constant N_RELAYERS = 3;
-    uint256 public constant MIN_INTERVAL = 60;
-    uint256 public constant MAX_MOVE_BPS = 500;
     uint256 internal constant TICK = 1e15;
     uint256 internal constant MIN_INDEX = 1e18;
     uint256 internal constant MAX_INDEX = 10e18;
@@ -63,31 +53,13 @@ contract MarketHandler is Test {
     /// @dev Smallest and largest deposit of one action.
     uint256 internal constant MIN_DEPOSIT = 1_000 * USD;
     uint256 internal constant MAX_DEPOSIT = 50_000 * USD;
-    uint256 internal constant NONE = type(uint256).max;
     uint256 internal constant CANCELLED = type(uint256).max;
     uint8 internal constant POST_ONLY = 1;
     uint8 internal constant REDUCE_ONLY = 2;
-    /// @notice Receives withdrawals; never an account.
-    address public constant SINK = address(0x5111C);
-
-    FuturesMarket public immutable market;
-    MarginVault public immutable vault;
-    IndexOracle public immutable oracle;
-    MockUSD public immutable usd;
-    bytes32 public immutable feed;
 
     bytes32[] internal seriesIds;
     /// @dev The earliest lastTradingTime of the listed series: time never gets within a day of it.
     uint256 internal tradingEndsAt;
-    uint256[N_RELAYERS] internal relayerKeys;
-    uint256[N_TRADERS] internal traderKeys;
-    address[N_TRADERS] internal traderList;
-
-    /// @notice The index value of the last report, and the block time it was stored at.
-    uint256 public index;
-    uint256 public lastReportAt;
-    /// @dev The latest block time any action set, restored at the start of each action.
-    uint256 internal clock;
 
     struct Tracked {
         IFuturesMarket.Order order;
@@ -109,9 +81,11 @@ contract MarketHandler is Test {
     mapping(address trader => LastTrade) internal lastTrades;
 
     // ------------------------------------------------------------ ghost state
-
-    uint256 public ghostDeposits;
-    uint256 public ghostWithdrawals;
+    // (also MarketHandlerBase: ghostDeposits, ghostWithdrawals, unexpectedOutcomes (a read after
+    // an action that disagrees with the handler's model: filledOf after a fill, minNonceOf, the
+    // stored index, a stale index after a refresh), withdrawalViolations (a withdrawal paid above
+    // the free collateral reported just before it), lastUnexpected (the revert data of the last
+    // unexpected refusal, or the predicted one that did not happen, for the failure message))
 
     /// @notice A successful fill of an order the handler knew to be cancelled, nonce-cancelled
     /// or expired.
@@ -120,23 +94,15 @@ contract MarketHandler is Test {
     uint256 public unexpectedSuccesses;
     /// @notice A refusal no rule explains, or with other arguments than predicted.
     uint256 public unexpectedRefusals;
-    /// @notice A read after an action that disagrees with the handler's model (filledOf after a
-    /// fill, minNonceOf, the stored index, a stale index after a refresh).
-    uint256 public unexpectedOutcomes;
     /// @notice A risk-increasing side that ended its trade with equity below initial margin.
     uint256 public marginViolations;
     /// @notice A risk-reducing side whose equity / maintenance ratio got worse.
     uint256 public ratioViolations;
-    /// @notice A withdrawal paid above the free collateral reported just before it.
-    uint256 public withdrawalViolations;
-    /// @notice The revert data of the last unexpected refusal (or the predicted one that did not
-    /// happen), for the failure message.
-    bytes public lastUnexpected;
 
     // ------------------------------------------------------------ coverage counters
+    // (also MarketHandlerBase: calls, indexMoves, timeJumps, depositsOk, withdrawalsOk,
+    // withdrawalsRefused, refusals by selector)
 
-    /// @notice Handler actions called in this run (also salts the handler's randomness).
-    uint256 public calls;
     uint256 public trades;
     uint256 public contractsTraded;
     uint256 public placeAndFillOk;
@@ -152,20 +118,6 @@ contract MarketHandler is Test {
     uint256 public cancels;
     uint256 public cancelAlls;
     uint256 public strangerCancelsRefused;
-    uint256 public indexMoves;
-    uint256 public timeJumps;
-    uint256 public depositsOk;
-    uint256 public withdrawalsOk;
-    uint256 public withdrawalsRefused;
-    /// @notice Refusals by error selector.
-    mapping(bytes4 selector => uint256) public refusals;
-
-    modifier advancing() {
-        ++calls;
-        if (block.timestamp < clock) vm.warp(clock);
-        _;
-        clock = block.timestamp;
-    }
 
     constructor(
         FuturesMarket market_,
@@ -173,20 +125,10 @@ contract MarketHandler is Test {
         IndexOracle oracle_,
         MockUSD usd_,
         bytes32 feed_,
-        uint256[N_RELAYERS] memory relayerKeys_,
-        uint256[N_TRADERS] memory traderKeys_
-    ) {
-        market = market_;
-        vault = vault_;
-        oracle = oracle_;
-        usd = usd_;
-        feed = feed_;
-        relayerKeys = relayerKeys_;
-        traderKeys = traderKeys_;
-        for (uint256 i = 0; i < N_TRADERS; ++i) {
-            traderList[i] = vm.addr(traderKeys_[i]);
-        }
-        clock = block.timestamp;
+        uint256[] memory relayerKeys_,
+        uint256[] memory traderKeys_
+    ) MarketHandlerBase(market_, vault_, oracle_, usd_, feed_, relayerKeys_, traderKeys_) {
+        require(relayerKeys_.length == N_RELAYERS && traderKeys_.length == N_TRADERS, "key counts");
     }
 
     // ------------------------------------------------------------ set-up (not fuzzed)
@@ -204,22 +146,13 @@ contract MarketHandler is Test {
 
     /// @notice Funds trader `i` and deposits `amount` for it.
     function fund(uint256 i, uint256 amount) external {
-        address trader = traderList[i];
-        usd.mint(trader, amount);
-        vm.startPrank(trader);
-        usd.approve(address(vault), type(uint256).max);
-        vault.deposit(amount);
-        vm.stopPrank();
-        ghostDeposits += amount;
+        _mintAndDeposit(accountList[i], amount, type(uint256).max);
     }
 
     // ------------------------------------------------------------ reads for the invariants
 
-    function traders() external view returns (address[] memory list) {
-        list = new address[](N_TRADERS);
-        for (uint256 i = 0; i < N_TRADERS; ++i) {
-            list[i] = traderList[i];
-        }
+    function traders() external view returns (address[] memory) {
+        return accountList;
     }
 
     function allSeries() external view returns (bytes32[] memory) {
@@ -247,7 +180,7 @@ contract MarketHandler is Test {
         Draft memory maker = _draft(seed, size, priceBps);
         uint256 takerIx;
         (maker.traderIx, takerIx) = _pair(seed);
-        if (_attempt(_newOrder(maker), NONE, traderList[takerIx], maker.fill)) ++placeAndFillOk;
+        if (_attempt(_newOrder(maker), NONE, accountList[takerIx], maker.fill)) ++placeAndFillOk;
     }
 
     /// @notice Two traders sign crossing orders (now and then a taker that does not reach the
@@ -269,7 +202,7 @@ contract MarketHandler is Test {
         maker.size = maker.fill + uint64(_rand(seed, "extra") % 4);
         uint256 makerIdx = _newOrder(maker);
         uint256 takerIdx = _newOrder(taker);
-        if (_attempt(makerIdx, takerIdx, traderList[taker.traderIx], maker.fill)) ++matchNewOk;
+        if (_attempt(makerIdx, takerIdx, accountList[taker.traderIx], maker.fill)) ++matchNewOk;
     }
 
     /// @dev A taker's limit at or through the maker's price, one time in twelve a tick short.
@@ -287,9 +220,9 @@ contract MarketHandler is Test {
         uint256 i = _pick(orderSeed);
         Tracked storage t = tracked[i];
         uint256 takerIx = _rand(takerSeed, "taker") % N_TRADERS;
-        if (traderList[takerIx] == t.order.trader) takerIx = (takerIx + 1) % N_TRADERS;
+        if (accountList[takerIx] == t.order.trader) takerIx = (takerIx + 1) % N_TRADERS;
         // One time in six the order's own trader tries to take it (a self-trade, refused).
-        address taker = mode % 6 == 1 ? t.order.trader : traderList[takerIx];
+        address taker = mode % 6 == 1 ? t.order.trader : accountList[takerIx];
         uint256 remaining = t.ghost.filled >= t.order.size ? 0 : t.order.size - t.ghost.filled;
         uint64 fillSize = uint64(
             mode % 5 == 0 || remaining == 0 ? remaining + bound(size, 1, 3) : bound(size, 1, remaining)
@@ -339,8 +272,8 @@ contract MarketHandler is Test {
         Tracked storage t = tracked[_pick(orderSeed)];
         IFuturesMarket.Order memory o = t.order;
         if (mode % 5 == 0) {
-            address stranger = traderList[(mode / 5) % N_TRADERS];
-            if (stranger == o.trader) stranger = traderList[((mode / 5) + 1) % N_TRADERS];
+            address stranger = accountList[(mode / 5) % N_TRADERS];
+            if (stranger == o.trader) stranger = accountList[((mode / 5) + 1) % N_TRADERS];
             bytes memory want = abi.encodeWithSelector(IFuturesMarket.NotTrader.selector, stranger, o.trader);
             vm.prank(stranger);
             try market.cancelOrder(o) {
@@ -364,7 +297,7 @@ contract MarketHandler is Test {
     /// @notice A trader voids its orders below a nonce: up to three nonces above its current
     /// minimum (its oldest orders), or one below it (no change).
     function cancelAllBelow(uint256 who, uint256 minNonce) external advancing {
-        address trader = traderList[who % N_TRADERS];
+        address trader = accountList[who % N_TRADERS];
         uint256 current = ghostMinNonce[trader];
         minNonce = bound(minNonce, current == 0 ? 0 : current - 1, current + 3);
         vm.prank(trader);
@@ -407,7 +340,7 @@ contract MarketHandler is Test {
 
     /// @notice A trader deposits tokens it minted.
     function deposit(uint256 who, uint256 amount) external advancing {
-        address trader = traderList[who % N_TRADERS];
+        address trader = accountList[who % N_TRADERS];
         amount = bound(amount, MIN_DEPOSIT, MAX_DEPOSIT);
         usd.mint(trader, amount);
         vm.prank(trader);
@@ -420,7 +353,7 @@ contract MarketHandler is Test {
     /// or any amount. Above the free collateral it must be refused; within it, paid unless the
     /// vault is short of tokens (other accounts' losses not yet paid in).
     function withdraw(uint256 who, uint256 amount, uint256 mode) external advancing {
-        address trader = traderList[who % N_TRADERS];
+        address trader = accountList[who % N_TRADERS];
         IMarginVault.AccountMargin memory before = vault.accountMargin(trader);
         uint256 free = before.freeCollateral;
         mode %= 8;
@@ -607,25 +540,15 @@ contract MarketHandler is Test {
             ++orderRefusals;
             return;
         }
-        if (selector == IFuturesMarket.InsufficientMargin.selector) {
-            (address account, uint256 required, int256 equity) =
-                abi.decode(_args(reason), (address, uint256, int256));
-            bool increasing = (account == a.maker && !a.makerReducing) || (account == a.taker && !a.takerReducing);
-            if (!increasing || equity >= int256(required)) _unexpected(reason);
-            ++marginRefusals;
-        } else if (selector == IFuturesMarket.MarginRatioWorse.selector) {
-            (address account, int256 equityBefore, uint256 mmBefore, int256 equityAfter, uint256 mmAfter) =
-                abi.decode(_args(reason), (address, int256, uint256, int256, uint256));
-            bool reducing = (
-                account == a.maker && a.makerReducing && equityBefore == a.makerEquity
-                    && mmBefore == a.makerMaintenance
-            )
-                || (
-                    account == a.taker && a.takerReducing && equityBefore == a.takerEquity
-                        && mmBefore == a.takerMaintenance
-                );
-            if (!reducing || equityAfter * int256(mmBefore) >= equityBefore * int256(mmAfter)) _unexpected(reason);
-            ++ratioRefusals;
+        if (
+            selector == IFuturesMarket.InsufficientMargin.selector
+                || selector == IFuturesMarket.MarginRatioWorse.selector
+        ) {
+            Side memory maker = Side(a.maker, a.makerReducing, a.makerEquity, a.makerMaintenance);
+            Side memory taker = Side(a.taker, a.takerReducing, a.takerEquity, a.takerMaintenance);
+            if (!_marginRefusalJustified(selector, reason, maker, taker)) _unexpected(reason);
+            if (selector == IFuturesMarket.InsufficientMargin.selector) ++marginRefusals;
+            else ++ratioRefusals;
         } else {
             _unexpected(reason);
         }
@@ -686,7 +609,7 @@ contract MarketHandler is Test {
     /// (see _expiry), and (once the trader has cancelled by nonce) one in twelve carries a
     /// voided nonce.
     function _newOrder(Draft memory d) internal returns (uint256 idx) {
-        address trader = traderList[d.traderIx];
+        address trader = accountList[d.traderIx];
         uint256 r = _rand(d.seed, "order");
         uint256 min = ghostMinNonce[trader];
         uint256 nonce;
@@ -707,11 +630,10 @@ contract MarketHandler is Test {
             flags: r % 10 == 0 ? REDUCE_ONLY : (r % 10 == 1 ? POST_ONLY : 0)
         });
         bytes32 hash = market.orderHash(o);
-        (uint8 v, bytes32 rr, bytes32 s) = vm.sign(traderKeys[d.traderIx], hash);
         idx = tracked.length;
         Tracked storage t = tracked.push();
         t.order = o;
-        t.signature = abi.encodePacked(rr, s, v);
+        t.signature = _signHash(accountKeys[d.traderIx], hash);
         t.ghost.hash = hash;
         t.ghost.size = o.size;
         t.ghost.expiry = o.expiry;
@@ -754,15 +676,9 @@ contract MarketHandler is Test {
         uint256[N_RELAYERS] memory values = [value - d, value + d, value];
         IIndexOracle.Observation[] memory observations = new IIndexOracle.Observation[](N_RELAYERS);
         for (uint256 i = 0; i < N_RELAYERS; ++i) {
-            observations[i] = ObservationSigning.signObservation(
-                oracle, feed, relayerKeys[i], values[i], block.timestamp, keccak256(abi.encode(i, block.timestamp))
-            );
+            observations[i] = _observe(i, relayerKeys[i], values[i]);
         }
-        // Not try/catch: a valid report that reverts is a bug.
-        oracle.submit(ObservationSigning.report(feed, observations));
-        if (oracle.latestRound(feed).value != value) ++unexpectedOutcomes;
-        index = value;
-        lastReportAt = block.timestamp;
+        _submit(observations, value);
     }
 
     // ------------------------------------------------------------ helpers
@@ -776,63 +692,9 @@ contract MarketHandler is Test {
         return uint96(p == 0 ? TICK : p);
     }
 
-    /// @dev Two distinct traders (maker, taker): half the time any two, else the two with the
-    /// most free collateral in random order, so that withdrawals and losses that leave some
-    /// traders without margin do not stop the trading.
-    function _pair(uint256 seed) internal view returns (uint256 a, uint256 b) {
-        uint256 r = _rand(seed, "pair");
-        if (r % 2 == 0) {
-            a = (r >> 1) % N_TRADERS;
-            b = (a + 1 + (r >> 8) % (N_TRADERS - 1)) % N_TRADERS;
-            return (a, b);
-        }
-        uint256 bestFree;
-        uint256 secondFree;
-        (a, b) = (NONE, NONE);
-        for (uint256 i = 0; i < N_TRADERS; ++i) {
-            uint256 free = vault.accountMargin(traderList[i]).freeCollateral;
-            if (a == NONE || free > bestFree) {
-                (b, secondFree) = (a, bestFree);
-                (a, bestFree) = (i, free);
-            } else if (b == NONE || free > secondFree) {
-                (b, secondFree) = (i, free);
-            }
-        }
-        if ((r >> 1) % 2 == 0) (a, b) = (b, a);
-    }
-
-    /// @dev Same definition as the market: an existing position shrinks without flipping.
-    function _reducing(int256 before, int256 delta) internal pure returns (bool) {
-        int256 afterTrade = before + delta;
-        return before != 0 && (before > 0) != (delta > 0) && _abs(afterTrade) < _abs(before)
-            && (afterTrade == 0 || (afterTrade > 0) == (before > 0));
-    }
-
     function _unexpected(bytes memory reason) internal {
         ++unexpectedRefusals;
         lastUnexpected = reason;
-    }
-
-    /// @dev The ABI-encoded arguments of a custom error (its data without the selector).
-    function _args(bytes memory reason) internal pure returns (bytes memory out) {
-        out = new bytes(reason.length - 4);
-        for (uint256 i = 0; i < out.length; ++i) {
-            out[i] = reason[i + 4];
-        }
-    }
-
-    /// @dev Mixes in the call counter: the fuzzer often repeats a value within a run, which
-    /// would otherwise repeat the same trader pair, flags and expiry.
-    function _rand(uint256 seed, string memory tag) internal view returns (uint256) {
-        return uint256(keccak256(abi.encode(seed, calls, tag)));
-    }
-
-    function _abs(int256 x) internal pure returns (uint256) {
-        return x < 0 ? uint256(-x) : uint256(x);
-    }
-
-    function _max(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a > b ? a : b;
     }
 }
 
@@ -845,45 +707,15 @@ contract MarketHandler is Test {
 /// forge-config: default.invariant.runs = 64
 /// forge-config: default.invariant.depth = 100
 /// forge-config: default.invariant.fail-on-revert = true
-contract FuturesMarketInvariantsTest is Test {
+contract FuturesMarketInvariantsTest is MarketTestBase {
     bytes32 internal constant FEED = keccak256("H100-SXM-HOUR");
-    uint256 internal constant T0 = 1_700_000_000;
-    uint256 internal constant USD = 1e6;
-    uint256 internal constant WAD = 1e18;
     uint256 internal constant CANCELLED = type(uint256).max;
 
-    MockUSD internal usd;
-    IndexOracle internal oracle;
-    MarginVault internal vault;
-    FuturesMarket internal market;
     MarketHandler internal handler;
 
     function setUp() public {
-        vm.warp(T0);
-        usd = new MockUSD();
-        oracle = new IndexOracle(address(this), address(this));
-        uint256[3] memory relayerKeys;
-        address[] memory signers = new address[](3);
-        for (uint256 i = 0; i < 3; ++i) {
-            relayerKeys[i] = uint256(keccak256(abi.encode("market-invariant-relayer", i)));
-            signers[i] = vm.addr(relayerKeys[i]);
-        }
-        oracle.addFeed(
-            FEED,
-            "H100 SXM GPU-hour",
-            signers,
-            1,
-            IIndexOracle.FeedParams({heartbeat: 3600, maxObservationAge: 600, maxMoveBps: 500, minUpdateInterval: 60}),
-            64
-        );
-        vault = new MarginVault(usd, address(this));
-        market = new FuturesMarket(vault, oracle, address(this));
-        vault.registerMarket(market);
-
-        uint256[5] memory traderKeys;
-        for (uint256 i = 0; i < 5; ++i) {
-            traderKeys[i] = uint256(keccak256(abi.encode("market-invariant-trader", i)));
-        }
+        uint256[] memory relayerKeys = _deployMarket(FEED, "H100 SXM GPU-hour", "market-invariant-relayer", 3, 64);
+        uint256[] memory traderKeys = _keys("market-invariant-trader", 5);
         handler = new MarketHandler(market, vault, oracle, usd, FEED, relayerKeys, traderKeys);
         handler.start(2.5e18);
         _list(30 days);
@@ -893,11 +725,7 @@ contract FuturesMarketInvariantsTest is Test {
             handler.fund(i, deposits[i]);
         }
 
-        vm.label(address(oracle), "IndexOracle");
-        vm.label(address(vault), "MarginVault");
-        vm.label(address(market), "FuturesMarket");
-        vm.label(address(usd), "MockUSD");
-        vm.label(address(handler), "MarketHandler");
+        _labelAll(address(handler), "MarketHandler");
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](10);
         selectors[0] = MarketHandler.placeAndFill.selector;
@@ -914,26 +742,7 @@ contract FuturesMarketInvariantsTest is Test {
     }
 
     function _list(uint256 life) internal {
-        uint64 expiry = uint64(block.timestamp + life);
-        IFuturesMarket.SeriesParams memory p = IFuturesMarket.SeriesParams({
-            feed: FEED,
-            expiry: expiry,
-            lastTradingTime: expiry - 1 hours,
-            settlementWindow: 3600,
-            multiplier: 100,
-            tickSize: 1e15,
-            minSize: 1,
-            initialMarginBps: 2000,
-            maintenanceMarginBps: 1200,
-            liquidationPenaltyBps: 500,
-            liquidatorShareBps: 5000,
-            makerFeeBps: 2,
-            takerFeeBps: 5,
-            maxBasisBps: 2000,
-            basisTau: 3600,
-            basisRefNotional: uint128(100_000 * WAD),
-            openInterestCap: 1_000_000_000
-        });
+        IFuturesMarket.SeriesParams memory p = _seriesParams(FEED, uint64(block.timestamp + life));
         handler.addSeries(market.listSeries(p), p.lastTradingTime);
     }
 
@@ -1054,7 +863,7 @@ contract FuturesMarketInvariantsTest is Test {
             else if (action == 8) handler.deposit(x, y);
             else handler.withdraw(x, y, z);
         }
-        if (VmExtra(address(vm)).envOr("FM_INVARIANT_STATS", false)) console.log(_statsLine());
+        if (_statsRequested()) console.log(_statsLine());
 
         assertGt(handler.placeAndFillOk(), 0, "placeAndFill traded");
         assertGt(handler.matchNewOk(), 0, "matchNewOrders traded");
@@ -1110,21 +919,5 @@ contract FuturesMarketInvariantsTest is Test {
         s = _kv(s, "throughLimit", handler.refusals(IFuturesMarket.PriceThroughLimit.selector));
         s = _kv(s, "reduceOnly", handler.refusals(IFuturesMarket.ReduceOnlyWouldIncrease.selector));
         s = _kv(s, "selfTrade", handler.refusals(IFuturesMarket.SelfTrade.selector));
-    }
-
-    function _kv(string memory acc, string memory key, uint256 value) internal pure returns (string memory) {
-        return string.concat(acc, " ", key, "=", _str(value));
-    }
-
-    function _hex(bytes memory data) internal pure returns (string memory) {
-        bytes memory digits = "0123456789abcdef";
-        bytes memory out = new bytes(2 + 2 * data.length);
-        out[0] = "0";
-        out[1] = "x";
-        for (uint256 i = 0; i < data.length; ++i) {
-            out[2 + 2 * i] = digits[uint8(data[i]) >> 4];
-            out[3 + 2 * i] = digits[uint8(data[i]) & 0x0f];
-        }
-        return string(out);
     }
 }

@@ -12,7 +12,7 @@ import {FuturesMarket} from "../../contracts/market/FuturesMarket.sol";
 import {MockUSD} from "../../contracts/mocks/MockUSD.sol";
 import {IndexOracle} from "../../contracts/oracle/IndexOracle.sol";
 import {MarginVault} from "../../contracts/vault/MarginVault.sol";
-import {ObservationSigning, Test} from "./Vm.sol";
+import {MarketHandlerBase, MarketTestBase} from "./MarketTestBase.sol";
 
 /// @dev Cheatcodes this file needs beyond test/solidity/Vm.sol, served at the same address with
 /// Foundry's semantics: recordLogs starts recording events afresh, getRecordedLogs returns (and
@@ -26,7 +26,6 @@ interface LifecycleVm {
 
     function recordLogs() external;
     function getRecordedLogs() external returns (Log[] memory logs);
-    function envOr(string calldata name, bool defaultValue) external view returns (bool);
 }
 
 /// @title LifecycleHandler
@@ -46,36 +45,23 @@ interface LifecycleVm {
 /// the liquidated account, BadDebt's parts, the settlement price (the TWAP recomputed from the
 /// rounds the handler pushed), each AccountSettled's cash and realised PnL. Every mismatch is a
 /// ghost counter the invariants require to stay zero.
-contract LifecycleHandler is Test {
+contract LifecycleHandler is MarketHandlerBase {
     LifecycleVm internal constant VMX = LifecycleVm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
 
-    uint256 internal constant USD = 1e6;
-    uint256 internal constant BPS = 10_000;
     /// @dev WAD per token unit (6-decimal MockUSD).
     uint256 internal constant SCALE = 1e12;
-    uint256 public constant N_TRADERS = 5;
     /// @notice Accounts that may hold positions: the five traders and the keeper.
     uint256 public constant N_ACCOUNTS = 6;
     uint256 public constant KEEPER = 5;
     uint256 public constant N_RELAYERS = 4;
     /// @notice 2f + 1 with f = 1: a report of 3 of the 4 relayers, held to the circuit breaker.
     uint256 public constant QUORUM = 3;
-    uint256 public constant MIN_INTERVAL = 60;
-    uint256 public constant MAX_MOVE_BPS = 500;
     /// @notice Calls after which the series heads for expiry (advanceLifecycle acts, jumpTime
     /// steps towards expiry); before, time stays three hours short of the last trading time.
     uint256 public constant PHASE_AT = 65;
     uint256 internal constant MIN_INDEX = 0.2e18;
     uint256 internal constant MAX_INDEX = 20e18;
-    uint256 internal constant NONE = type(uint256).max;
-    /// @notice Receives withdrawals; never an account. Also put in settlement batches (skipped).
-    address public constant SINK = address(0x5111C);
-
-    FuturesMarket public immutable market;
-    MarginVault public immutable vault;
-    IndexOracle public immutable oracle;
-    MockUSD public immutable usd;
-    bytes32 public immutable feed;
+    // SINK (MarketHandlerBase) is also put in settlement batches (skipped).
 
     bytes32 public series;
     address public pool;
@@ -88,27 +74,22 @@ contract LifecycleHandler is Test {
     uint256 internal penaltyBps;
     uint256 internal shareBps;
 
-    uint256[N_RELAYERS] internal relayerKeys;
-    uint256[N_ACCOUNTS] internal accountKeys;
-    address[N_ACCOUNTS] internal accountList;
     mapping(address trader => uint256) internal nextNonce;
 
-    /// @notice The index value of the last report, and the block time it was stored at.
-    uint256 public index;
-    uint256 public lastReportAt;
-    /// @dev The latest block time any action set, restored at the start of each action.
-    uint256 internal clock;
     /// @dev Every stored round (block time, value): the model of the oracle's TWAP.
     uint256[] internal roundTimes;
     uint256[] internal roundValues;
 
     // ------------------------------------------------------------ ghost state: cash
+    // (also MarketHandlerBase: ghostDeposits, ghostWithdrawals)
 
-    uint256 public ghostDeposits;
-    uint256 public ghostWithdrawals;
     uint256 public ghostInsuranceFunding;
 
     // ------------------------------------------------------------ ghost state: violations
+    // (also MarketHandlerBase: withdrawalViolations (a withdrawal paid above the free collateral
+    // reported just before it), unexpectedOutcomes (a read after an action that disagrees with
+    // the handler's model: stored index, cash), lastUnexpected (the revert data or predicted
+    // refusal of the last unexpected outcome))
 
     /// @notice A liquidation that succeeded although vault.accountMargin, read just before,
     /// showed equity >= maintenance margin.
@@ -141,12 +122,6 @@ contract LifecycleHandler is Test {
     uint256 public unexpectedTradeRefusals;
     uint256 public unexpectedTradeSuccesses;
     uint256 public unexpectedWithdrawRefusals;
-    /// @notice A withdrawal paid above the free collateral reported just before it.
-    uint256 public withdrawalViolations;
-    /// @notice A read after an action that disagrees with the handler's model (stored index).
-    uint256 public unexpectedOutcomes;
-    /// @notice The revert data (or predicted refusal) of the last unexpected outcome.
-    bytes public lastUnexpected;
 
     // ------------------------------------------------------------ ghost state: PnL and settlement
 
@@ -174,17 +149,16 @@ contract LifecycleHandler is Test {
     int256 public settledCashSum;
 
     // ------------------------------------------------------------ coverage counters
+    // (also MarketHandlerBase: calls, indexMoves, timeJumps, depositsOk, withdrawalsOk,
+    // withdrawalsRefused, refusals by selector)
 
-    uint256 public calls;
     uint256 public tradesOk;
     uint256 public matchedTrades;
     uint256 public contractsTraded;
     uint256 public tradeRefusals;
     uint256 public marginRefusals;
     uint256 public tradingClosedRefusals;
-    uint256 public indexMoves;
     uint256 public crashes;
-    uint256 public timeJumps;
     uint256 public lifecycleSteps;
     uint256 public liquidationsOk;
     uint256 public partialLiquidations;
@@ -200,19 +174,7 @@ contract LifecycleHandler is Test {
     uint256 public settleSeriesRefused;
     uint256 public settleCallsOk;
     uint256 public settleRefusals;
-    uint256 public depositsOk;
-    uint256 public withdrawalsOk;
-    uint256 public withdrawalsRefused;
     uint256 public insuranceFundings;
-    /// @notice Refusals by error selector.
-    mapping(bytes4 selector => uint256) public refusals;
-
-    modifier advancing() {
-        ++calls;
-        if (block.timestamp < clock) vm.warp(clock);
-        _;
-        clock = block.timestamp;
-    }
 
     constructor(
         FuturesMarket market_,
@@ -220,20 +182,10 @@ contract LifecycleHandler is Test {
         IndexOracle oracle_,
         MockUSD usd_,
         bytes32 feed_,
-        uint256[N_RELAYERS] memory relayerKeys_,
-        uint256[N_ACCOUNTS] memory accountKeys_
-    ) {
-        market = market_;
-        vault = vault_;
-        oracle = oracle_;
-        usd = usd_;
-        feed = feed_;
-        relayerKeys = relayerKeys_;
-        accountKeys = accountKeys_;
-        for (uint256 i = 0; i < N_ACCOUNTS; ++i) {
-            accountList[i] = vm.addr(accountKeys_[i]);
-        }
-        clock = block.timestamp;
+        uint256[] memory relayerKeys_,
+        uint256[] memory accountKeys_
+    ) MarketHandlerBase(market_, vault_, oracle_, usd_, feed_, relayerKeys_, accountKeys_) {
+        require(relayerKeys_.length == N_RELAYERS && accountKeys_.length == N_ACCOUNTS, "key counts");
     }
 
     // ------------------------------------------------------------ set-up (not fuzzed)
@@ -270,11 +222,8 @@ contract LifecycleHandler is Test {
 
     // ------------------------------------------------------------ reads for the invariants
 
-    function accounts() external view returns (address[] memory list) {
-        list = new address[](N_ACCOUNTS);
-        for (uint256 i = 0; i < N_ACCOUNTS; ++i) {
-            list[i] = accountList[i];
-        }
+    function accounts() external view returns (address[] memory) {
+        return accountList;
     }
 
     /// @notice Every account that held a position when the series settled has settled.
@@ -370,7 +319,7 @@ contract LifecycleHandler is Test {
     /// @dev The taker fills the maker's signed order.
     function _callFill(Trade memory t) internal returns (bool ok, bytes memory reason) {
         IFuturesMarket.Order memory maker = _order(t.maker, t.makerBuys, t.size, t.price);
-        bytes memory makerSignature = _signOrder(t.makerIx, maker);
+        bytes memory makerSignature = _signOrder(accountKeys[t.makerIx], maker);
         vm.prank(t.taker);
         try market.fill(maker, makerSignature, t.size) {
             ok = true;
@@ -383,10 +332,10 @@ contract LifecycleHandler is Test {
     /// through the maker's price.
     function _callMatch(Trade memory t) internal returns (bool ok, bytes memory reason) {
         IFuturesMarket.Order memory maker = _order(t.maker, t.makerBuys, t.size, t.price);
-        bytes memory makerSignature = _signOrder(t.makerIx, maker);
+        bytes memory makerSignature = _signOrder(accountKeys[t.makerIx], maker);
         uint96 limit = t.makerBuys ? t.price - t.through : t.price + t.through;
         IFuturesMarket.Order memory taker = _order(t.taker, !t.makerBuys, t.size, limit);
-        bytes memory takerSignature = _signOrder(t.takerIx, taker);
+        bytes memory takerSignature = _signOrder(accountKeys[t.takerIx], taker);
         try market.matchOrders(maker, makerSignature, taker, takerSignature, t.size) {
             ok = true;
         } catch (bytes memory r) {
@@ -420,23 +369,13 @@ contract LifecycleHandler is Test {
             else ++tradingClosedRefusals;
             return;
         }
-        if (selector == IFuturesMarket.InsufficientMargin.selector) {
-            (address account, uint256 required, int256 equity) = abi.decode(_args(reason), (address, uint256, int256));
-            bool increasing = (account == t.maker && !t.makerReducing) || (account == t.taker && !t.takerReducing);
-            if (!increasing || equity >= int256(required)) _unexpectedTrade(reason);
-            ++marginRefusals;
-        } else if (selector == IFuturesMarket.MarginRatioWorse.selector) {
-            (address account, int256 equityBefore, uint256 mmBefore, int256 equityAfter, uint256 mmAfter) =
-                abi.decode(_args(reason), (address, int256, uint256, int256, uint256));
-            bool reducing = (
-                account == t.maker && t.makerReducing && equityBefore == t.makerEquity
-                    && mmBefore == t.makerMaintenance
-            )
-                || (
-                    account == t.taker && t.takerReducing && equityBefore == t.takerEquity
-                        && mmBefore == t.takerMaintenance
-                );
-            if (!reducing || equityAfter * int256(mmBefore) >= equityBefore * int256(mmAfter)) _unexpectedTrade(reason);
+        if (
+            selector == IFuturesMarket.InsufficientMargin.selector
+                || selector == IFuturesMarket.MarginRatioWorse.selector
+        ) {
+            Side memory maker = Side(t.maker, t.makerReducing, t.makerEquity, t.makerMaintenance);
+            Side memory taker = Side(t.taker, t.takerReducing, t.takerEquity, t.takerMaintenance);
+            if (!_marginRefusalJustified(selector, reason, maker, taker)) _unexpectedTrade(reason);
             ++marginRefusals;
         } else if (selector == IFuturesMarket.StaleIndex.selector && oracle.isStale(feed)) {
             // Only a risk-increasing side needs a fresh index.
@@ -684,20 +623,13 @@ contract LifecycleHandler is Test {
             return;
         }
         // The account is liquidatable: only the liquidator's margin may refuse.
-        if (selector == IFuturesMarket.InsufficientMargin.selector) {
-            (address account, uint256 required, int256 equity) = abi.decode(_args(reason), (address, uint256, int256));
-            if (account == l.liquidator && !l.liquidatorReducing && equity < int256(required)) {
-                ++liquidatorMarginRefusals;
-                return;
-            }
-        } else if (selector == IFuturesMarket.MarginRatioWorse.selector) {
-            (address account, int256 equityBefore, uint256 mmBefore, int256 equityAfter, uint256 mmAfter) =
-                abi.decode(_args(reason), (address, int256, uint256, int256, uint256));
-            if (
-                account == l.liquidator && l.liquidatorReducing && equityBefore == l.liquidatorEquity
-                    && mmBefore == l.liquidatorMaintenance
-                    && equityAfter * int256(mmBefore) < equityBefore * int256(mmAfter)
-            ) {
+        if (
+            selector == IFuturesMarket.InsufficientMargin.selector
+                || selector == IFuturesMarket.MarginRatioWorse.selector
+        ) {
+            Side memory liquidator =
+                Side(l.liquidator, l.liquidatorReducing, l.liquidatorEquity, l.liquidatorMaintenance);
+            if (_marginRefusalJustified(selector, reason, liquidator, liquidator)) {
                 ++liquidatorMarginRefusals;
                 return;
             }
@@ -1122,14 +1054,9 @@ contract LifecycleHandler is Test {
         uint256 k;
         for (uint256 i = 0; i < N_RELAYERS; ++i) {
             if (i == skip) continue;
-            observations[k++] = ObservationSigning.signObservation(
-                oracle, feed, relayerKeys[i], value, block.timestamp, keccak256(abi.encode(i, block.timestamp))
-            );
+            observations[k++] = _observe(i, relayerKeys[i], value);
         }
-        oracle.submit(ObservationSigning.report(feed, observations));
-        if (oracle.latestRound(feed).value != value) ++unexpectedOutcomes;
-        index = value;
-        lastReportAt = block.timestamp;
+        _submit(observations, value);
         roundTimes.push(block.timestamp);
         roundValues.push(value);
     }
@@ -1157,12 +1084,7 @@ contract LifecycleHandler is Test {
     // ------------------------------------------------------------ helpers: cash
 
     function _deposit(address account, uint256 amount) internal {
-        usd.mint(account, amount);
-        vm.startPrank(account);
-        usd.approve(address(vault), amount);
-        vault.deposit(amount);
-        vm.stopPrank();
-        ghostDeposits += amount;
+        _mintAndDeposit(account, amount, amount);
     }
 
     function _fundInsurance(uint256 amount) internal {
@@ -1173,11 +1095,6 @@ contract LifecycleHandler is Test {
     }
 
     // ------------------------------------------------------------ helpers: trading
-
-    function _signOrder(uint256 traderIx, IFuturesMarket.Order memory o) internal view returns (bytes memory) {
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(accountKeys[traderIx], market.orderHash(o));
-        return abi.encodePacked(r, s, v);
-    }
 
     /// @dev A price on tick within 2% of the index.
     function _price(uint256 bpsSeed) internal view returns (uint96) {
@@ -1202,30 +1119,6 @@ contract LifecycleHandler is Test {
         return uint64(q == 0 ? 1 : q);
     }
 
-    /// @dev Two distinct traders (maker, taker): half the time any two, else the two with the
-    /// most free collateral in random order, so that losses do not stop the trading.
-    function _pair(uint256 seed) internal view returns (uint256 a, uint256 b) {
-        uint256 r = _rand(seed, "pair");
-        if (r % 2 == 0) {
-            a = (r >> 1) % N_TRADERS;
-            b = (a + 1 + (r >> 8) % (N_TRADERS - 1)) % N_TRADERS;
-            return (a, b);
-        }
-        uint256 bestFree;
-        uint256 secondFree;
-        (a, b) = (NONE, NONE);
-        for (uint256 i = 0; i < N_TRADERS; ++i) {
-            uint256 free = vault.accountMargin(accountList[i]).freeCollateral;
-            if (a == NONE || free > bestFree) {
-                (b, secondFree) = (a, bestFree);
-                (a, bestFree) = (i, free);
-            } else if (b == NONE || free > secondFree) {
-                (b, secondFree) = (i, free);
-            }
-        }
-        if ((r >> 1) % 2 == 0) (a, b) = (b, a);
-    }
-
     function _underwater(address account) internal view returns (bool) {
         if (market.positionOf(account, series).size == 0) return false;
         IMarginVault.AccountMargin memory m = vault.accountMargin(account);
@@ -1241,41 +1134,13 @@ contract LifecycleHandler is Test {
         return r % N_ACCOUNTS;
     }
 
-    /// @dev Same definition as the market: an existing position shrinks without flipping.
-    function _reducing(int256 before, int256 delta) internal pure returns (bool) {
-        int256 afterTrade = before + delta;
-        return before != 0 && (before > 0) != (delta > 0) && _abs(afterTrade) < _abs(before)
-            && (afterTrade == 0 || (afterTrade > 0) == (before > 0));
-    }
-
     function _unexpectedTrade(bytes memory reason) internal {
         ++unexpectedTradeRefusals;
         lastUnexpected = reason;
     }
 
-    /// @dev The ABI-encoded arguments of a custom error (its data without the selector).
-    function _args(bytes memory reason) internal pure returns (bytes memory out) {
-        out = new bytes(reason.length - 4);
-        for (uint256 i = 0; i < out.length; ++i) {
-            out[i] = reason[i + 4];
-        }
-    }
-
-    /// @dev Mixes in the call counter: the fuzzer often repeats a value within a run.
-    function _rand(uint256 seed, string memory tag) internal view returns (uint256) {
-        return uint256(keccak256(abi.encode(seed, calls, tag)));
-    }
-
     function _rand(uint256 seed, uint256 salt) internal view returns (uint256) {
         return uint256(keccak256(abi.encode(seed, calls, salt)));
-    }
-
-    function _abs(int256 x) internal pure returns (uint256) {
-        return x < 0 ? uint256(-x) : uint256(x);
-    }
-
-    function _max(uint256 a, uint256 b) internal pure returns (uint256) {
-        return a > b ? a : b;
     }
 }
 
@@ -1293,72 +1158,22 @@ contract LifecycleHandler is Test {
 /// forge-config: default.invariant.runs = 64
 /// forge-config: default.invariant.depth = 100
 /// forge-config: default.invariant.fail-on-revert = true
-contract FuturesMarketLifecycleInvariantsTest is Test {
-    LifecycleVm internal constant VMX = LifecycleVm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
+contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
     bytes32 internal constant FEED = keccak256("H100-SXM-HOUR-LIFECYCLE");
-    uint256 internal constant T0 = 1_700_000_000;
-    uint256 internal constant USD = 1e6;
-    uint256 internal constant WAD = 1e18;
 
-    MockUSD internal usd;
-    IndexOracle internal oracle;
-    MarginVault internal vault;
-    FuturesMarket internal market;
     LifecycleHandler internal handler;
     bytes32 internal series;
 
     function setUp() public {
-        vm.warp(T0);
-        usd = new MockUSD();
-        oracle = new IndexOracle(address(this), address(this));
-        uint256[4] memory relayerKeys;
-        address[] memory signers = new address[](4);
-        for (uint256 i = 0; i < 4; ++i) {
-            relayerKeys[i] = uint256(keccak256(abi.encode("lifecycle-relayer", i)));
-            signers[i] = vm.addr(relayerKeys[i]);
-        }
         // f = 1 of 4 signers: a 3-signature report is held to the 5% circuit breaker, a report
         // all 4 sign may move any distance. The ring outlives every run (no round is evicted).
-        oracle.addFeed(
-            FEED,
-            "H100 SXM GPU-hour (lifecycle)",
-            signers,
-            1,
-            IIndexOracle.FeedParams({heartbeat: 3600, maxObservationAge: 600, maxMoveBps: 500, minUpdateInterval: 60}),
-            1024
-        );
-        vault = new MarginVault(usd, address(this));
-        market = new FuturesMarket(vault, oracle, address(this));
-        vault.registerMarket(market);
-
-        uint256[6] memory accountKeys;
-        for (uint256 i = 0; i < 6; ++i) {
-            accountKeys[i] = uint256(keccak256(abi.encode("lifecycle-account", i)));
-        }
+        uint256[] memory relayerKeys =
+            _deployMarket(FEED, "H100 SXM GPU-hour (lifecycle)", "lifecycle-relayer", 4, 1024);
+        uint256[] memory accountKeys = _keys("lifecycle-account", 6);
         handler = new LifecycleHandler(market, vault, oracle, usd, FEED, relayerKeys, accountKeys);
         handler.startFeed(2.5e18);
 
-        uint64 expiry = uint64(T0 + 2 days);
-        IFuturesMarket.SeriesParams memory p = IFuturesMarket.SeriesParams({
-            feed: FEED,
-            expiry: expiry,
-            lastTradingTime: expiry - 1 hours,
-            settlementWindow: 3600,
-            multiplier: 100,
-            tickSize: 1e15,
-            minSize: 1,
-            initialMarginBps: 2000,
-            maintenanceMarginBps: 1200,
-            liquidationPenaltyBps: 500,
-            liquidatorShareBps: 5000,
-            makerFeeBps: 2,
-            takerFeeBps: 5,
-            maxBasisBps: 2000,
-            basisTau: 3600,
-            basisRefNotional: uint128(100_000 * WAD),
-            openInterestCap: 1_000_000_000
-        });
-        series = market.listSeries(p);
+        series = market.listSeries(_seriesParams(FEED, uint64(T0 + 2 days)));
         handler.setSeries(series);
         uint256[5] memory deposits = [6_000 * USD, 5_000 * USD, 4_000 * USD, 3_000 * USD, 2_500 * USD];
         for (uint256 i = 0; i < 5; ++i) {
@@ -1367,11 +1182,7 @@ contract FuturesMarketLifecycleInvariantsTest is Test {
         handler.fundAccount(handler.KEEPER(), 1_000_000 * USD);
         handler.seedInsurance(500 * USD);
 
-        vm.label(address(oracle), "IndexOracle");
-        vm.label(address(vault), "MarginVault");
-        vm.label(address(market), "FuturesMarket");
-        vm.label(address(usd), "MockUSD");
-        vm.label(address(handler), "LifecycleHandler");
+        _labelAll(address(handler), "LifecycleHandler");
         targetContract(address(handler));
         bytes4[] memory selectors = new bytes4[](11);
         selectors[0] = LifecycleHandler.trade.selector;
@@ -1609,7 +1420,7 @@ contract FuturesMarketLifecycleInvariantsTest is Test {
         for (uint256 i = 0; i < 40 && !handler.allSettled(); ++i) {
             handler.settle(i, i);
         }
-        if (VMX.envOr("FM_INVARIANT_STATS", false)) console.log(_statsLine());
+        if (_statsRequested()) console.log(_statsLine());
 
         assertGt(handler.liquidationsOk(), 0, "liquidations happened");
         assertGt(handler.badDebts(), 0, "bad debt was met");
@@ -1676,21 +1487,5 @@ contract FuturesMarketLifecycleInvariantsTest is Test {
         s = _kv(s, "withdrawals", handler.withdrawalsOk());
         s = _kv(s, "withdrawalsRefused", handler.withdrawalsRefused());
         s = _kv(s, "insuranceFundings", handler.insuranceFundings());
-    }
-
-    function _kv(string memory acc, string memory key, uint256 value) internal pure returns (string memory) {
-        return string.concat(acc, " ", key, "=", _str(value));
-    }
-
-    function _hex(bytes memory data) internal pure returns (string memory) {
-        bytes memory digits = "0123456789abcdef";
-        bytes memory out = new bytes(2 + 2 * data.length);
-        out[0] = "0";
-        out[1] = "x";
-        for (uint256 i = 0; i < data.length; ++i) {
-            out[2 + 2 * i] = digits[uint8(data[i]) >> 4];
-            out[3 + 2 * i] = digits[uint8(data[i]) & 0x0f];
-        }
-        return string(out);
     }
 }
