@@ -38,6 +38,7 @@ import {
   signObservation,
   type SignedObservation,
 } from "../src/oracle/observation.js";
+import { typedDataV4Json } from "./helpers/typedData.js";
 import { TYPES, WAD, feedId, median, maxOf } from "./helpers/fixtures.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -147,32 +148,10 @@ class HardhatNode {
   }
 }
 
-/** The full eth_signTypedData_v4 payload of an observation, EIP712Domain included. */
+/** The full eth_signTypedData_v4 payload of an observation. */
 function typedDataJson(domain: TypedDataDomain, o: { feed: string; value: bigint; observedAt: bigint; inputsHash: string }) {
-  return JSON.stringify({
-    types: {
-      EIP712Domain: [
-        { name: "name", type: "string" },
-        { name: "version", type: "string" },
-        { name: "chainId", type: "uint256" },
-        { name: "verifyingContract", type: "address" },
-      ],
-      Observation: OBSERVATION_TYPES.Observation,
-    },
-    primaryType: "Observation",
-    domain: {
-      name: domain.name,
-      version: domain.version,
-      chainId: Number(domain.chainId),
-      verifyingContract: domain.verifyingContract,
-    },
-    message: {
-      feed: o.feed,
-      value: o.value.toString(),
-      observedAt: o.observedAt.toString(),
-      inputsHash: o.inputsHash,
-    },
-  });
+  const { feed, value, observedAt, inputsHash } = o;
+  return typedDataV4Json(domain, OBSERVATION_TYPES, "Observation", { feed, value, observedAt, inputsHash });
 }
 
 describe("eth_signTypedData_v4 against a real hardhat node", function () {

@@ -24,6 +24,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 
 import type { FuturesMarket, IndexOracle, MarginVault, MockUSD } from "../../types/ethers-contracts/index.js";
 import { feedReport } from "../../src/oracle/observation.js";
+import { typedDataV4Json } from "./typedData.js";
 import { WAD, deployOracle, feedId, relayerWallets, signObservations, uniformReport } from "./oracle.js";
 
 export { WAD, feedId };
@@ -186,36 +187,9 @@ export function signOrder(signer: Signer, domain: TypedDataDomain, order: Order)
   return signer.signTypedData(domain, ORDER_TYPES, order);
 }
 
-/** The full `eth_signTypedData_v4` payload of an order, EIP712Domain included. */
+/** The full `eth_signTypedData_v4` payload of an order. */
 export function orderTypedDataJson(domain: TypedDataDomain, order: Order): string {
-  return JSON.stringify({
-    types: {
-      EIP712Domain: [
-        { name: "name", type: "string" },
-        { name: "version", type: "string" },
-        { name: "chainId", type: "uint256" },
-        { name: "verifyingContract", type: "address" },
-      ],
-      ...ORDER_TYPES,
-    },
-    primaryType: "Order",
-    domain: {
-      name: domain.name,
-      version: domain.version,
-      chainId: Number(domain.chainId),
-      verifyingContract: domain.verifyingContract,
-    },
-    message: {
-      trader: order.trader,
-      series: order.series,
-      isBuy: order.isBuy,
-      size: order.size.toString(),
-      limitPrice: order.limitPrice.toString(),
-      expiry: order.expiry.toString(),
-      nonce: order.nonce.toString(),
-      flags: order.flags.toString(),
-    },
-  });
+  return typedDataV4Json(domain, ORDER_TYPES, "Order", { ...order });
 }
 
 let nextNonce = 1n;
