@@ -143,6 +143,8 @@ await pushIndex(fx, INITIAL_INDEX + 10n * TICK);
 await networkHelpers.time.increaseTo(fx.params.expiry + 1n);
 await pushIndex(fx, INITIAL_INDEX + 20n * TICK);
 rows.push({ name: "settleSeries", steady: await gasOf(fx.market.settleSeries(fx.series)) });
+// Accounts settle after the deleveraging hour.
+await networkHelpers.time.increase(await fx.market.ACCOUNT_SETTLEMENT_DELAY());
 rows.push({ name: "settleAccount", steady: await gasOf(fx.market.settleAccount(fx.bob.address, fx.series)) });
 
 const fmt = (n?: bigint) => (n === undefined ? "" : n.toLocaleString("en-US"));

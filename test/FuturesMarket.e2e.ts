@@ -11,7 +11,8 @@
  * trader2 hits the bid with `fill`; the index moves to a report's median; the market maker
  * re-quotes and the matcher crosses a buy of trader1 and a sell of trader2 against the quotes with
  * `matchOrders`; the index falls; trading closes; reports inside the settlement window; expiry,
- * settleSeries at the window's TWAP, a keeper's settleAccounts; everyone withdraws everything.
+ * settleSeries at the window's TWAP, a keeper's settleAccounts once ACCOUNT_SETTLEMENT_DELAY has
+ * passed (refused a second before); everyone withdraws everything.
  *
  * The `it`s are consecutive chapters of that one story over state built in `before` (mocha runs
  * them in order; each asserts its chapter). Every expected amount comes from the reference model
@@ -43,6 +44,7 @@ import {
   TICK,
   TOKEN_SCALE,
   USD,
+  accountSettlementOpensAt,
   basisCap,
   ceilDiv,
   feeOf,
@@ -551,6 +553,7 @@ describe("FuturesMarket: end to end, from deposit to settlement and withdrawal",
   });
 
   let settlementPrice: bigint;
+  let settleReceipt: ContractTransactionReceipt | null;
 
   it("9. after reports inside the window and expiry, anyone settles the series at the window's TWAP", async function () {
     const start = w.params.expiry - w.params.settlementWindow;
@@ -560,15 +563,25 @@ describe("FuturesMarket: end to end, from deposit to settlement and withdrawal",
     await report([px(2_450n), px(2_460n), px(2_465n), px(2_480n) + 11n], start + 3300n);
     settlementPrice = twapOfRounds(model.rounds, start, w.params.expiry);
     await time.increaseTo(w.params.expiry + 300n);
-    await expect(by(w.trader2).settleSeries(w.series)).to.emit(w.market, "SeriesSettled").withArgs(w.series, settlementPrice);
+    const settle = by(w.trader2).settleSeries(w.series);
+    await expect(settle).to.emit(w.market, "SeriesSettled").withArgs(w.series, settlementPrice);
+    settleReceipt = await (await settle).wait();
     expect((await w.market.seriesState(w.series)).settlementPrice).to.equal(settlementPrice);
   });
 
   let poolDust: bigint;
 
-  it("10. a keeper settles every account in one batch; the pool keeps only rounding dust", async function () {
+  it("10. ACCOUNT_SETTLEMENT_DELAY after settleSeries a keeper settles every account in one batch; the pool keeps only rounding dust", async function () {
     const batch = [w.matcher.address, trader1, trader2, mm];
+    // The hour after settleSeries is the deleveraging window: no account settles yet.
+    const opensAt = await accountSettlementOpensAt(w, settleReceipt);
+    await time.setNextBlockTimestamp(opensAt - 1n);
+    await expect(by(w.keeper).settleAccounts(w.series, batch))
+      .to.be.revertedWithCustomError(w.market, "AccountSettlementNotOpen")
+      .withArgs(w.series, opensAt);
+    await time.setNextBlockTimestamp(opensAt);
     const receipt = await (await by(w.keeper).settleAccounts(w.series, batch)).wait();
+    expect(await blockTime(receipt)).to.equal(opensAt);
     realisedIn(w, receipt, eventRealised);
     const expected = [trader1, trader2, mm].map((who) => {
       const { size, cash, realised } = model.settle(who, settlementPrice);

@@ -4,8 +4,10 @@
  * initial margin, or what the caller asked for if less), at what price (the mark), what it costs
  * (a penalty of the moved notional, split between the liquidator and the insurance fund), what
  * the liquidator must meet (initial margin afterwards, or the final-state rule when its trade
- * reduces), and bad debt (an account left without positions and with negative cash is covered
- * by the insurance fund as far as it goes).
+ * reduces), and bad debt: an account whose negative equity the insurance fund cannot cover is
+ * refused (NeedsDeleveraging: it is closed by `deleverage` instead, see
+ * FuturesMarket.deleverage.ts); within the fund it is liquidated, and once it holds no position
+ * its negative cash is covered by the fund as far as it goes (BadDebt).
  *
  * Scenario: erin deposits 521.25 USD and buys 10 contracts (multiplier 100) at 2.50 from alice,
  * taker fee 5 bps: cash -1,980 USD, equity 520 USD against 500 USD initial margin. The fill is at
@@ -100,6 +102,10 @@ function min(...xs: bigint[]): bigint {
   return xs.reduce((a, b) => (b < a ? b : a));
 }
 
+function max(...xs: bigint[]): bigint {
+  return xs.reduce((a, b) => (b > a ? b : a));
+}
+
 // ------------------------------------------------------------------------------- reference model
 
 /** An account's margin from its cash and one position valued at `mark` (docs/market.md). */
@@ -113,14 +119,28 @@ function marginOf(cash: bigint, size: bigint, mark: bigint) {
 }
 
 /** What `liquidate(account, series, requested)` moves and costs, per IFuturesMarket.liquidate. */
-function liquidationOf(requested: bigint, position: bigint, equity: bigint, initialMargin: bigint, mark: bigint) {
+/**
+ * A liquidation of up to `requested` contracts (docs/market.md, Liquidation). The liquidator's
+ * share of the penalty is capped at what the account's equity and the insurance fund can bear,
+ * less 4 units of rounding slack (no cap when the fund is not given: a well-funded fund).
+ */
+function liquidationOf(
+  requested: bigint,
+  position: bigint,
+  equity: bigint,
+  initialMargin: bigint,
+  mark: bigint,
+  insurance?: bigint,
+) {
   const relief = (MULT * mark * (IM_BPS - PENALTY_BPS)) / (BPS * TOKEN_SCALE);
   // Four token units of rounding slack per contract (value, margin, penalty, cash).
   const needed = relief <= 4n ? abs(position) : ceilDiv(initialMargin - equity, relief - 4n);
   const size = min(requested, abs(position), needed);
   const notional = notionalOf(size, mark, MULT);
   const penalty = ceilDiv(notional * PENALTY_BPS, BPS * TOKEN_SCALE);
-  const toLiquidator = (penalty * SHARE_BPS) / BPS;
+  const share = (penalty * SHARE_BPS) / BPS;
+  const bearable = insurance === undefined ? share : max(0n, equity + insurance - 4n);
+  const toLiquidator = min(share, bearable);
   return {
     relief,
     needed,
@@ -128,7 +148,7 @@ function liquidationOf(requested: bigint, position: bigint, equity: bigint, init
     notional,
     penalty,
     toLiquidator,
-    toInsurance: penalty - toLiquidator,
+    toInsurance: penalty - share,
     /** The buyer pays the notional rounded up, the seller receives it rounded down. */
     paid: buyerPays(notional),
     received: sellerReceives(notional),
@@ -704,11 +724,14 @@ describe("FuturesMarket: liquidation", function () {
   // ----------------------------------------------------------------------------- bad debt
 
   describe("bad debt", function () {
-    /** The crash at 1.90: erin's whole position goes, and her cash ends at -debt before the fund. */
-    function expected() {
+    /**
+     * The crash at 1.90 with `insurance` in the fund: erin's whole position goes, and her cash
+     * ends at -debt before the fund covers it.
+     */
+    function expected(insurance?: bigint) {
       const m = marginOf(LONG_CASH, 10n, P190);
-      const liq = liquidationOf(MAX_UINT64, 10n, m.equity, m.initialMargin, P190);
-      const debt = -(LONG_CASH + liq.received - liq.penalty);
+      const liq = liquidationOf(MAX_UINT64, 10n, m.equity, m.initialMargin, P190, insurance);
+      const debt = -(LONG_CASH + liq.received - liq.toLiquidator - liq.toInsurance);
       return { m, liq, debt };
     }
 
@@ -719,9 +742,41 @@ describe("FuturesMarket: liquidation", function () {
       expect((await fx.vault.accountMargin(fx.erin.address)).equity).to.equal(m.equity);
     });
 
+    it("refuses an account whose negative equity exceeds the empty fund: NeedsDeleveraging(account, equity, 0)", async function () {
+      const fx = await load(crashFixture);
+      const { m } = expected();
+      expect(await fx.vault.insuranceFund()).to.equal(0n);
+      await expect(by(fx, fx.bob).liquidate(fx.erin.address, fx.series, MAX_UINT64))
+        .to.be.revertedWithCustomError(fx.market, "NeedsDeleveraging")
+        .withArgs(fx.erin.address, m.equity, 0n);
+    });
+
+    it("refuses while the fund is one unit short of the negative equity: NeedsDeleveraging(account, -80 USD, 79.999999 USD)", async function () {
+      const fx = await load(crashFixture);
+      const { m } = expected();
+      await fundInsurance(fx, -m.equity - 1n);
+      await expect(by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n))
+        .to.be.revertedWithCustomError(fx.market, "NeedsDeleveraging")
+        .withArgs(fx.erin.address, -80n * USD, 79_999_999n);
+    });
+
+    it("liquidates once the fund holds exactly the negative equity, paying the liquidator nothing", async function () {
+      const fx = await load(crashFixture);
+      const fund = -expected().m.equity;
+      const { liq, debt } = expected(fund);
+      expect(liq.toLiquidator).to.equal(0n); // equity + fund - 4 units < 0
+      await fundInsurance(fx, fund);
+      const tx = by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n);
+      await expect(tx)
+        .to.emit(fx.market, "PositionLiquidated")
+        .withArgs(fx.erin.address, fx.series, fx.bob.address, 10n, P190, 0n, liq.toInsurance);
+      await expect(tx).to.emit(fx.market, "BadDebt").withArgs(fx.erin.address, debt, debt, 0n);
+    });
+
     it("liquidates the whole position, whatever size is asked for", async function () {
       const fx = await load(crashFixture);
-      const { liq } = expected();
+      await fundInsurance(fx, 1_000n * USD);
+      const { liq } = expected(1_000n * USD);
       expect([liq.needed > 10n, liq.size]).to.deep.equal([true, 10n]);
       await expect(by(fx, fx.bob).liquidate(fx.erin.address, fx.series, MAX_UINT64))
         .to.emit(fx.market, "PositionLiquidated")
@@ -733,7 +788,7 @@ describe("FuturesMarket: liquidation", function () {
     it("covers the debt from the insurance fund: BadDebt(account, debt, debt, 0)", async function () {
       const fx = await load(crashFixture);
       await fundInsurance(fx, 1_000n * USD);
-      const { debt } = expected();
+      const { debt } = expected(1_000n * USD);
       expect(debt).to.equal(175n * USD); // 1,980 - 1,900 + 95 of penalty
       await expect(by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n))
         .to.emit(fx.market, "BadDebt")
@@ -743,30 +798,34 @@ describe("FuturesMarket: liquidation", function () {
     it("brings the account's cash back to 0 and takes the debt out of the fund", async function () {
       const fx = await load(crashFixture);
       await fundInsurance(fx, 1_000n * USD);
-      const { liq, debt } = expected();
+      const { liq, debt } = expected(1_000n * USD);
       await (await by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n)).wait();
       expect(await fx.vault.cashOf(fx.erin.address)).to.equal(0n);
       expect(await fx.vault.insuranceFund()).to.equal(1_000n * USD + liq.toInsurance - debt);
     });
 
-    it("reports what an insufficient fund cannot cover: BadDebt(account, debt, covered, uncovered)", async function () {
+    // With 100 USD in the fund and -80 USD of equity, the full liquidator share (47.5 USD) would
+    // take the debt beyond the fund: the share is cut to what equity + fund can bear.
+    it("caps the liquidator's share at equity + fund - 4 units, so the fund covers the whole debt", async function () {
       const fx = await load(crashFixture);
       await fundInsurance(fx, 100n * USD);
-      const { liq, debt } = expected();
-      const covered = 100n * USD + liq.toInsurance; // the fund, with this liquidation's share
-      expect([covered, debt - covered]).to.deep.equal([147_500_000n, 27_500_000n]);
-      await expect(by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n))
-        .to.emit(fx.market, "BadDebt")
-        .withArgs(fx.erin.address, debt, covered, debt - covered);
+      const { liq, debt } = expected(100n * USD);
+      expect([liq.toLiquidator, liq.toInsurance]).to.deep.equal([20n * USD - 4n, 47_500_000n]);
+      const tx = by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n);
+      await expect(tx)
+        .to.emit(fx.market, "PositionLiquidated")
+        .withArgs(fx.erin.address, fx.series, fx.bob.address, 10n, P190, liq.toLiquidator, liq.toInsurance);
+      await expect(tx).to.emit(fx.market, "BadDebt").withArgs(fx.erin.address, debt, debt, 0n);
     });
 
-    it("leaves the uncovered debt as the account's negative cash and empties the fund", async function () {
+    it("leaves the account at zero cash and the fund with the 4 units of slack", async function () {
       const fx = await load(crashFixture);
       await fundInsurance(fx, 100n * USD);
-      const { liq, debt } = expected();
       await (await by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n)).wait();
-      expect(await fx.vault.cashOf(fx.erin.address)).to.equal(-(debt - 100n * USD - liq.toInsurance));
-      expect(await fx.vault.insuranceFund()).to.equal(0n);
+      expect(await fx.vault.cashOf(fx.erin.address)).to.equal(0n);
+      const { liq, debt } = expected(100n * USD);
+      expect(await fx.vault.insuranceFund()).to.equal(100n * USD + liq.toInsurance - debt);
+      expect(100n * USD + liq.toInsurance - debt).to.equal(4n);
     });
 
     it("reports no bad debt while the account still holds part of its position", async function () {

@@ -131,6 +131,8 @@ describe("FuturesMarket: trading", function () {
     type Change = (p: SeriesParams, now: bigint) => Partial<SeriesParams>;
     const invalid: [string, string, Change, (p: SeriesParams) => bigint][] = [
       ["an expiry not in the future", "expiry", (_p, now) => ({ expiry: now, lastTradingTime: now }), (p) => p.expiry],
+      // Margin checks keep timestamps in 32 bits: an expiry after 2106 is refused at listing.
+      ["an expiry beyond 2^32 - 1", "expiry", () => ({ expiry: 2n ** 32n }), () => 2n ** 32n],
       ["a last trading time after expiry", "lastTradingTime", (p) => ({ lastTradingTime: p.expiry + 1n }), (p) => p.lastTradingTime],
       ["a last trading time not in the future", "lastTradingTime", (_p, now) => ({ lastTradingTime: now }), (p) => p.lastTradingTime],
       ["a zero settlement window", "settlementWindow", () => ({ settlementWindow: 0n }), () => 0n],

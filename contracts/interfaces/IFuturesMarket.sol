@@ -134,7 +134,8 @@ interface IFuturesMarket is IMarginSource {
         uint256 toInsurance
     );
     /// @notice An account with no position left owed `debt`; the insurance fund covered
-    /// `covered`, `uncovered` is left for deleveraging.
+    /// `covered`. `uncovered` stays as the account's negative cash: it is non-zero only when an
+    /// account settles a series with a debt nobody deleveraged in time.
     event BadDebt(address indexed account, uint256 debt, uint256 covered, uint256 uncovered);
     /// @param cash what the account received (positive) or paid (negative), token units
     /// @param realisedPnl value at the settlement price minus the entry notional, WAD
@@ -147,6 +148,26 @@ interface IFuturesMarket is IMarginSource {
         int256 realisedPnl
     );
     event OrdersCancelledBelow(address indexed trader, uint256 minNonce);
+
+    /// @notice `size` contracts of the bankrupt `account` closed against `counterparty`'s
+    /// opposite position at `price` (the mark, or the settlement price once fixed), and the
+    /// counterparty paid `deficitShare` (token units) of the account's debt: together, a trade
+    /// at the bankruptcy price.
+    event PositionDeleveraged(
+        address indexed account,
+        bytes32 indexed series,
+        address indexed counterparty,
+        uint256 size,
+        uint256 price,
+        uint256 deficitShare
+    );
+
+    /// @notice The guardian proposed a settlement price for a series the oracle cannot settle;
+    /// `settleSeries` may use it from `executableAt` if the oracle still cannot.
+    event SettlementPriceProposed(bytes32 indexed series, uint256 price, uint256 executableAt, address indexed by);
+
+    /// @notice `settleSeries` fixed the guardian's proposed price (followed by SeriesSettled).
+    event FallbackPriceUsed(bytes32 indexed series, uint256 price);
 
     // ---------------------------------------------------------------- errors
 
@@ -191,6 +212,22 @@ interface IFuturesMarket is IMarginSource {
     error SeriesAlreadySettled(bytes32 series, uint256 settlementPrice);
     error SeriesNotSettled(bytes32 series);
     error NothingToSettle(address account, bytes32 series);
+    /// @notice Accounts settle from `opensAt` (ACCOUNT_SETTLEMENT_DELAY after settleSeries),
+    /// except one in debt that the insurance fund covers.
+    error AccountSettlementNotOpen(bytes32 series, uint256 opensAt);
+    /// @notice The account's debt exceeds the insurance fund: it is deleveraged, not liquidated.
+    error NeedsDeleveraging(address account, int256 equity, uint256 insuranceFund);
+    /// @notice Deleveraging needs an account whose debt the insurance fund cannot cover.
+    error NotBankrupt(address account, int256 equity, uint256 insuranceFund);
+    /// @notice The counterparty holds no opposite position of at least `size` contracts.
+    error NoOppositePosition(address counterparty, bytes32 series, int256 counterpartySize, uint256 size);
+    /// @notice Taking over its share of the debt would leave the counterparty with negative equity.
+    error CounterpartyWouldBeBankrupt(address counterparty, int256 equityAfter);
+    error FallbackTooEarly(bytes32 series, uint256 allowedFrom);
+    /// @notice The oracle can settle the series itself, at `twap`: no fallback is needed.
+    error OracleCanSettle(bytes32 series, uint256 twap);
+    /// @notice A proposed settlement price must be above zero and below 2^80 (like every index value).
+    error InvalidSettlementPrice(uint256 price);
 
     // ---------------------------------------------------------------- trading
 
@@ -224,20 +261,47 @@ interface IFuturesMarket is IMarginSource {
     /// index is fresh and the series has not expired. At most the contracts needed to bring the
     /// account back to its initial margin move (partial liquidation); the account pays a penalty
     /// of liquidationPenaltyBps of the moved notional, liquidatorShareBps of it to the caller and
-    /// the rest to the insurance fund. The caller must meet initial margin afterwards. An account
-    /// left without positions and with negative cash has its debt covered by the insurance fund
-    /// as far as it goes (`BadDebt`). Returns the contracts moved.
+    /// the rest to the insurance fund. The liquidator's share is capped at what the account's
+    /// equity plus the insurance fund can bear, so an account left without positions and with
+    /// negative cash has its whole debt covered by the fund (`BadDebt`). An account whose debt
+    /// already exceeds the fund is refused (`NeedsDeleveraging`): see `deleverage`. The caller
+    /// must meet initial margin afterwards. Returns the contracts moved.
     function liquidate(address account, bytes32 series, uint64 size) external returns (uint64 liquidated);
+
+    // ---------------------------------------------------------------- deleveraging
+
+    /// @notice Closes up to `size` contracts of a bankrupt account's position against
+    /// `counterparty`'s opposite position at the bankruptcy price (deleverager role, run by the
+    /// keeper, which picks counterparties by profit and leverage). Allowed while the account's
+    /// equity is negative beyond the insurance fund, the series is live with a fresh index or
+    /// already settled, and the counterparty holds at least the closed size on the other side.
+    /// The insurance fund first pays the account all it holds; the counterparty then trades at
+    /// the mark (or settlement price) and pays `deficit x closedNotional / accountNotional` of the
+    /// remaining debt (all of it on the account's last position here), and must keep
+    /// non-negative equity. No fees, no penalty, no basis update. Returns the contracts closed.
+    function deleverage(address account, bytes32 series, address counterparty, uint64 size)
+        external
+        returns (uint64 closed);
 
     // ---------------------------------------------------------------- settlement
 
     /// @notice Fixes a series' settlement price once it has expired: the index TWAP over
     /// [expiry - settlementWindow, expiry]. Anyone may call it. Reverts with the oracle's error
-    /// while the oracle cannot cover the window; settlement then waits.
+    /// while the oracle cannot cover the window; settlement then waits, unless a guardian's
+    /// proposed price has passed its time lock (`FallbackPriceUsed`).
     function settleSeries(bytes32 series) external returns (uint256 settlementPrice);
 
+    /// @notice The guardian's fallback for a series the oracle can no longer settle (the window
+    /// fell out of its ring, or was never covered): allowed from FALLBACK_DELAY after expiry, only
+    /// while the oracle's TWAP call fails, and usable by `settleSeries` FALLBACK_TIMELOCK later.
+    /// A new proposal replaces the last one and restarts the time lock.
+    function proposeSettlementPrice(bytes32 series, uint256 price) external;
+
     /// @notice Closes an account's position in a settled series at the settlement price, in
-    /// O(1); anyone may call it. Its PnL is realised in cash.
+    /// O(1); anyone may call it from ACCOUNT_SETTLEMENT_DELAY after `settleSeries`, the hour in
+    /// which bankrupt accounts are deleveraged. Within that hour only an account whose last
+    /// position leaves a debt the insurance fund covers may settle (the fund is used up in order;
+    /// whom it can no longer cover is deleveraged). Its PnL is realised in cash.
     function settleAccount(address account, bytes32 series) external;
 
     /// @notice `settleAccount` for many accounts (a keeper's batch); accounts without a

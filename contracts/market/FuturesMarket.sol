@@ -13,6 +13,7 @@ import {IIndexOracle} from "../interfaces/IIndexOracle.sol";
 import {IMarginSource} from "../interfaces/IMarginSource.sol";
 import {IMarginVault} from "../interfaces/IMarginVault.sol";
 import {Basis} from "../libraries/Basis.sol";
+import {SeriesRules} from "./SeriesRules.sol";
 import {PositionMath} from "../libraries/PositionMath.sol";
 
 /// @title FuturesMarket
@@ -28,6 +29,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
 
     bytes32 public constant LISTER_ROLE = keccak256("LISTER_ROLE");
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    bytes32 public constant DELEVERAGER_ROLE = keccak256("DELEVERAGER_ROLE");
 
     bytes32 public constant ORDER_TYPEHASH = keccak256(
         "Order(address trader,bytes32 series,bool isBuy,uint64 size,uint96 limitPrice,uint64 expiry,"
@@ -41,24 +43,55 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     uint256 private constant _LIQUIDATION_SLACK = 4; // token units per contract
     bytes32 private constant _INDEX_CACHE = keccak256("FuturesMarket.indexCache");
     uint256 private constant _BPS = 10_000;
-    /// @dev Fees above 1% of notional are surely a listing mistake.
-    uint256 private constant _MAX_FEE_BPS = 100;
+    /// @notice Accounts settle this long after the settlement price is fixed: the window in
+    /// which bankrupt accounts are deleveraged against the opposite positions, before those
+    /// settle and leave.
+    uint256 public constant ACCOUNT_SETTLEMENT_DELAY = 1 hours;
+    /// @notice How long after expiry the guardian may first propose a settlement price, and
+    /// only while the oracle cannot cover the settlement window.
+    uint256 public constant FALLBACK_DELAY = 1 days;
+    /// @notice How long a proposed settlement price waits before `settleSeries` may use it.
+    uint256 public constant FALLBACK_TIMELOCK = 2 days;
+
+    uint8 private constant _ORDER = 0;
+    uint8 private constant _LIQUIDATION = 1; // maker: the liquidated account; taker: the liquidator
+    uint8 private constant _DELEVERAGE = 2; // maker: the bankrupt account; taker: the counterparty
 
     IMarginVault public immutable vault;
     IIndexOracle public immutable oracle;
+    /// @notice Checks listings; a contract of its own (created with the market) to keep the
+    /// market below the code size limit.
+    SeriesRules public immutable seriesRules;
     /// @notice WAD per collateral token unit (1e12 for a 6-decimal stablecoin).
     uint256 public immutable tokenScale;
 
+    /// @dev What a margin check needs of a series, in one slot: copies of parameters written
+    /// once at listing, and the settlement price (zero until settleSeries).
+    struct Risk {
+        uint32 expiry;
+        uint32 listedAt;
+        uint32 multiplier;
+        uint16 initialMarginBps;
+        uint16 maintenanceMarginBps;
+        uint16 maxBasisBps;
+        uint32 basisTau;
+        uint80 settlementPrice;
+    }
+
     struct SeriesData {
         SeriesParams params;
+        Risk risk;
         uint64 listedAt;
         bool paused;
         uint64 openInterest;
+        uint64 settledAt; // next to the open interest, which account settlement writes anyway
         Basis.State basis;
-        uint96 settlementPrice; // zero until settleSeries
         // Cumulative funding per contract for perpetual series (WAD USD); dated series keep it
         // at zero. A perpetual position will owe size x (fundingIndex - its snapshot).
         int256 fundingIndex;
+        // The guardian's fallback settlement price, usable from `fallbackExecutableAt`.
+        uint80 fallbackPrice;
+        uint64 fallbackExecutableAt;
     }
 
     /// @dev One slot: |size| < 2^63 contracts, |entry| < 2^191 WAD.
@@ -92,9 +125,11 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         uint256 notional;
         uint256 makerFee;
         uint256 takerFee;
-        bool liquidation; // the maker is the liquidated account, the taker the liquidator
+        uint8 kind; // _ORDER, _LIQUIDATION or _DELEVERAGE
         uint256 toLiquidator;
         uint256 toInsurance;
+        uint256 maxReward; // liquidation: the most the liquidator's share may be
+        uint256 deficitShare; // deleveraging: the bankrupt's debt the counterparty takes over
     }
 
     mapping(bytes32 series => SeriesData) private _series;
@@ -106,10 +141,12 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     constructor(IMarginVault vault_, IIndexOracle oracle_, address admin) EIP712("FuturesMarket", "1") {
         vault = vault_;
         oracle = oracle_;
+        seriesRules = new SeriesRules();
         tokenScale = 10 ** (18 - IERC20Metadata(address(vault_.token())).decimals());
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(LISTER_ROLE, admin);
         _grantRole(GUARDIAN_ROLE, admin);
+        _grantRole(DELEVERAGER_ROLE, admin);
     }
 
     // ================================================================ trading
@@ -203,7 +240,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     /// @dev Applies a trade of `t.size` contracts at `t.price` between the maker and the taker.
     function _trade(Trade memory t, Side memory maker, Side memory taker) private {
         SeriesData storage s = _series[t.series];
-        if (!t.liquidation) _checkTradable(t.series, s, t.price);
+        if (t.kind == _ORDER) _checkTradable(t.series, s, t.price);
         (t.index, t.stale) = _index(s.params.feed);
         _cacheIndex(s.params.feed, t.index, t.stale);
         maker.delta = t.makerIsBuy ? int256(t.size) : -int256(t.size);
@@ -216,18 +253,7 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         taker.realised = _applyPosition(t.series, s, taker, t.price);
         _updateOpenInterest(t.series, s, maker, taker);
         _moveCash(s, t, maker, taker);
-        if (t.liquidation) {
-            // A liquidation at the mark says nothing about where the market trades: no basis
-            // update, and no margin rule for the liquidated side (it is below maintenance).
-            _checkMargin(s.params.feed, t.stale, taker);
-            _forgetIndex(s.params.feed);
-            emit PositionLiquidated(
-                maker.account, t.series, taker.account, t.size, t.price, t.toLiquidator, t.toInsurance
-            );
-            _emitPosition(t.series, maker);
-            _emitPosition(t.series, taker);
-            return;
-        }
+        if (t.kind != _ORDER) return _finishForcedTrade(s.params.feed, t, maker, taker);
         s.basis = Basis.observe(
             s.basis, t.price, t.index, t.notional, s.params.basisRefNotional, s.params.basisTau, block.timestamp
         );
@@ -247,6 +273,24 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
             t.makerFee,
             t.takerFee
         );
+        _emitPosition(t.series, maker);
+        _emitPosition(t.series, taker);
+    }
+
+    /// @dev The end of a liquidation or deleveraging. A trade at the mark says nothing about
+    /// where the market trades: no basis update, and no margin rule for the liquidated or
+    /// bankrupt side (the maker).
+    function _finishForcedTrade(bytes32 feed, Trade memory t, Side memory maker, Side memory taker) private {
+        if (t.kind == _LIQUIDATION) {
+            _checkMargin(feed, t.stale, taker);
+            emit PositionLiquidated(
+                maker.account, t.series, taker.account, t.size, t.price, t.toLiquidator, t.toInsurance
+            );
+        } else {
+            _takeDeficitShare(t, maker, taker);
+            emit PositionDeleveraged(maker.account, t.series, taker.account, t.size, t.price, t.deficitShare);
+        }
+        _forgetIndex(feed);
         _emitPosition(t.series, maker);
         _emitPosition(t.series, taker);
     }
@@ -313,12 +357,17 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         uint256 received = t.notional / tokenScale;
         uint256 dust = Math.ceilDiv(t.notional, tokenScale) - received;
         vault.moveCash(buyer.account, seller.account, received);
-        if (t.liquidation) {
+        if (t.kind == _DELEVERAGE) {
+            if (dust != 0) vault.chargeFee(buyer.account, dust);
+            return;
+        }
+        if (t.kind == _LIQUIDATION) {
             // The liquidated account (maker) pays the penalty, rounded up; the buyer the dust.
             uint256 penalty =
                 Math.mulDiv(t.notional, s.params.liquidationPenaltyBps, _BPS * tokenScale, Math.Rounding.Ceil);
-            t.toLiquidator = penalty * s.params.liquidatorShareBps / _BPS;
-            t.toInsurance = penalty - t.toLiquidator;
+            uint256 share = penalty * s.params.liquidatorShareBps / _BPS;
+            t.toLiquidator = share < t.maxReward ? share : t.maxReward;
+            t.toInsurance = penalty - share;
             if (t.toLiquidator != 0) vault.moveCash(maker.account, taker.account, t.toLiquidator);
             if (t.toInsurance != 0) vault.payInsurance(maker.account, t.toInsurance);
             if (dust != 0) vault.chargeFee(buyer.account, dust);
@@ -390,21 +439,18 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         if (stale) revert StaleIndex(s.params.feed);
         int256 position = _positions[account][id].size;
         if (position == 0) revert NoPosition(account, id);
-        IMarginVault.AccountMargin memory m = vault.accountMargin(account);
-        if (m.indexStale) revert StalePositionIndex(account);
-        if (m.equity >= m.maintenanceMargin.toInt256()) {
-            revert NotLiquidatable(account, m.equity, m.maintenanceMargin);
-        }
-        uint256 markPrice = _mark(s, index);
+        Trade memory t;
+        IMarginVault.AccountMargin memory m;
+        (m, t.maxReward) = _liquidationMargin(account);
+        uint256 markPrice = _mark(s.basis, s.risk, index);
         uint256 most = _liquidatableSize(s, m, markPrice, PositionMath.abs(position));
         liquidated = size < most ? size : uint64(most);
 
-        Trade memory t;
         t.series = id;
         t.price = markPrice;
         t.size = liquidated;
         t.makerIsBuy = position < 0; // the liquidated account trades toward zero
-        t.liquidation = true;
+        t.kind = _LIQUIDATION;
         Side memory liquidatedSide;
         liquidatedSide.account = account;
         liquidatedSide.reduceOnly = true;
@@ -412,6 +458,27 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         liquidator.account = msg.sender;
         _trade(t, liquidatedSide, liquidator);
         _coverBadDebt(account);
+    }
+
+    /// @dev The account's margin, which must be below maintenance, and the most its liquidator
+    /// may be paid: never more than the account's equity and the insurance fund can bear, so a
+    /// liquidation leaves no debt the fund cannot cover (the insurance part of the penalty
+    /// comes back if the account ends in debt). A debt already beyond the fund would stay
+    /// behind once the positions are gone: that account is deleveraged instead.
+    function _liquidationMargin(address account)
+        private
+        view
+        returns (IMarginVault.AccountMargin memory m, uint256 maxReward)
+    {
+        m = vault.accountMargin(account);
+        if (m.indexStale) revert StalePositionIndex(account);
+        if (m.equity >= m.maintenanceMargin.toInt256()) {
+            revert NotLiquidatable(account, m.equity, m.maintenanceMargin);
+        }
+        uint256 insurance = vault.insuranceFund();
+        if (m.equity < 0 && uint256(-m.equity) > insurance) revert NeedsDeleveraging(account, m.equity, insurance);
+        int256 bearable = m.equity + insurance.toInt256() - int256(_LIQUIDATION_SLACK);
+        maxReward = bearable > 0 ? uint256(bearable) : 0;
     }
 
     /// @dev The fewest contracts whose liquidation brings the account back to its initial
@@ -448,6 +515,98 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         emit BadDebt(account, debt, drawn, debt - drawn);
     }
 
+    // ================================================================ deleveraging
+
+    /// @inheritdoc IFuturesMarket
+    function deleverage(address account, bytes32 id, address counterparty, uint64 size)
+        external
+        onlyRole(DELEVERAGER_ROLE)
+        returns (uint64 closed)
+    {
+        if (account == counterparty) revert SelfTrade(account);
+        if (size == 0) revert ZeroSize();
+        SeriesData storage s = _series[id];
+        if (s.listedAt == 0) revert UnknownSeries(id);
+        // Between expiry and settlement no price is final: wait for settleSeries.
+        if (block.timestamp >= s.params.expiry && s.risk.settlementPrice == 0) revert SeriesNotSettled(id);
+        Trade memory t;
+        t.series = id;
+        t.kind = _DELEVERAGE;
+        {
+            bool stale;
+            (t.price, stale) = _referencePrice(s, s.risk);
+            if (stale) revert StaleIndex(s.params.feed);
+        }
+        int256 position = _positions[account][id].size;
+        if (position == 0) revert NoPosition(account, id);
+        closed = PositionMath.abs(position) < size ? uint64(PositionMath.abs(position)) : size;
+        int256 opposite = _positions[counterparty][id].size;
+        if ((opposite > 0) == (position > 0) || PositionMath.abs(opposite) < closed) {
+            revert NoOppositePosition(counterparty, id, opposite, closed);
+        }
+        t.size = closed;
+        t.makerIsBuy = position < 0; // the bankrupt account trades toward zero
+        // The counterparty takes over the debt pro rata to the notional it closes out of the
+        // account's notional here.
+        t.deficitShare = Math.mulDiv(
+            _deficitBeyondInsurance(account), closed * s.params.multiplier * t.price, _markNotional(account)
+        );
+        Side memory bankrupt;
+        bankrupt.account = account;
+        Side memory other;
+        other.account = counterparty;
+        _trade(t, bankrupt, other);
+        _coverBadDebt(account);
+    }
+
+    /// @dev The account's debt once the insurance fund has paid it everything it holds; refuses
+    /// an account whose debt the fund could cover.
+    function _deficitBeyondInsurance(address account) private returns (uint256) {
+        IMarginVault.AccountMargin memory m = vault.accountMargin(account);
+        if (m.indexStale) revert StalePositionIndex(account);
+        uint256 insurance = vault.insuranceFund();
+        if (m.equity >= 0 || uint256(-m.equity) <= insurance) revert NotBankrupt(account, m.equity, insurance);
+        uint256 drawn = insurance == 0 ? 0 : vault.drawInsurance(account, insurance);
+        return uint256(-m.equity) - drawn;
+    }
+
+    /// @dev The counterparty pays the bankrupt account its share of the debt, so together with
+    /// the trade at the mark they traded at the bankruptcy price. The account's last position
+    /// here takes whatever debt is left, so the account ends at exactly zero equity. The
+    /// counterparty must stay solvent.
+    function _takeDeficitShare(Trade memory t, Side memory bankrupt, Side memory counterparty) private {
+        if (_openSeries[bankrupt.account].length == 0) {
+            int256 equity = vault.accountMargin(bankrupt.account).equity;
+            t.deficitShare = equity < 0 ? uint256(-equity) : 0;
+        }
+        if (t.deficitShare != 0) vault.moveCash(counterparty.account, bankrupt.account, t.deficitShare);
+        int256 equityAfter = vault.accountMargin(counterparty.account).equity;
+        if (equityAfter < 0) revert CounterpartyWouldBeBankrupt(counterparty.account, equityAfter);
+    }
+
+    /// @dev The account's notional here, each position at its series' mark or settlement price.
+    function _markNotional(address account) private view returns (uint256 notional) {
+        bytes32[] storage list = _openSeries[account];
+        for (uint256 i = 0; i < list.length; ++i) {
+            SeriesData storage s = _series[list[i]];
+            Risk memory risk = s.risk;
+            (uint256 price,) = _referencePrice(s, risk);
+            notional += PositionMath.abs(_positions[account][list[i]].size) * risk.multiplier * price;
+        }
+    }
+
+    /// @dev The price positions are valued at: the settlement price once fixed, else the mark.
+    function _referencePrice(SeriesData storage s, Risk memory risk)
+        private
+        view
+        returns (uint256 price, bool stale)
+    {
+        if (risk.settlementPrice != 0) return (risk.settlementPrice, false);
+        uint256 index;
+        (index, stale) = _index(s.params.feed);
+        price = _mark(s.basis, risk, index);
+    }
+
     // ================================================================ margin source
 
     /// @inheritdoc IMarginSource
@@ -456,26 +615,22 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         margin.openPositions = list.length;
         for (uint256 i = 0; i < list.length; ++i) {
             SeriesData storage s = _series[list[i]];
+            Risk memory risk = s.risk;
             StoredPosition memory p = _positions[account][list[i]];
-            if (s.settlementPrice != 0) {
-                // Settled: the value is fixed and needs no margin and no oracle.
-                int256 settledValue = PositionMath.value(p.size, s.settlementPrice, s.params.multiplier);
-                margin.markValue += PositionMath.divFloor(settledValue, tokenScale);
-                margin.withdrawalValue += PositionMath.divFloor(settledValue, tokenScale);
-                continue;
-            }
-            (uint256 index, bool stale) = _index(s.params.feed);
-            uint256 markPrice = _mark(s, index);
-            int256 markValue = PositionMath.value(p.size, markPrice, s.params.multiplier);
-            int256 entry = p.entryNotional;
+            (uint256 markPrice, bool stale) = _referencePrice(s, risk);
+            int256 markValue = PositionMath.value(p.size, markPrice, risk.multiplier);
             margin.markValue += PositionMath.divFloor(markValue, tokenScale);
+            // Profit is paid out only once realised, by settleAccount for a settled series: so a
+            // counterparty stays able to take its share of a deleveraged debt until then.
+            int256 entry = p.entryNotional;
             margin.withdrawalValue += PositionMath.divFloor(markValue < entry ? markValue : entry, tokenScale);
-            uint256 multiplier = s.params.multiplier;
+            // Settled: the value is fixed and needs no margin and no oracle.
+            if (risk.settlementPrice != 0) continue;
             margin.initialMargin += Math.ceilDiv(
-                PositionMath.requirement(p.size, markPrice, multiplier, s.params.initialMarginBps), tokenScale
+                PositionMath.requirement(p.size, markPrice, risk.multiplier, risk.initialMarginBps), tokenScale
             );
             margin.maintenanceMargin += Math.ceilDiv(
-                PositionMath.requirement(p.size, markPrice, multiplier, s.params.maintenanceMarginBps), tokenScale
+                PositionMath.requirement(p.size, markPrice, risk.multiplier, risk.maintenanceMarginBps), tokenScale
             );
             margin.indexStale = margin.indexStale || stale;
         }
@@ -487,14 +642,65 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     function settleSeries(bytes32 id) external returns (uint256 price) {
         SeriesData storage s = _series[id];
         if (s.listedAt == 0) revert UnknownSeries(id);
-        if (s.settlementPrice != 0) revert SeriesAlreadySettled(id, s.settlementPrice);
-        uint256 expiry = s.params.expiry;
-        if (block.timestamp < expiry) revert SeriesNotExpired(id, expiry);
-        // Reverts (TwapWindowNotCovered, NoData) while the oracle cannot cover the window:
-        // settlement then waits for a later call.
-        price = oracle.twap(s.params.feed, expiry - s.params.settlementWindow, expiry);
-        s.settlementPrice = price.toUint96();
+        if (s.risk.settlementPrice != 0) revert SeriesAlreadySettled(id, s.risk.settlementPrice);
+        if (block.timestamp < s.params.expiry) revert SeriesNotExpired(id, s.params.expiry);
+        bool covered;
+        bytes memory reason;
+        (covered, price, reason) = _settlementTwap(s);
+        if (!covered) {
+            // The oracle cannot cover the window (TwapWindowNotCovered, NoData): settlement
+            // waits, unless the guardian's time-locked price is due. An empty reason (out of
+            // gas) never counts as the oracle's answer.
+            uint256 executableAt = s.fallbackExecutableAt;
+            if (reason.length == 0 || executableAt == 0 || block.timestamp < executableAt) {
+                assembly ("memory-safe") {
+                    revert(add(reason, 0x20), mload(reason))
+                }
+            }
+            price = s.fallbackPrice;
+            emit FallbackPriceUsed(id, price);
+        }
+        s.risk.settlementPrice = price.toUint80();
+        s.settledAt = uint64(block.timestamp);
         emit SeriesSettled(id, price);
+    }
+
+    /// @inheritdoc IFuturesMarket
+    function proposeSettlementPrice(bytes32 id, uint256 price) external onlyRole(GUARDIAN_ROLE) {
+        SeriesData storage s = _series[id];
+        if (s.listedAt == 0) revert UnknownSeries(id);
+        if (s.risk.settlementPrice != 0) revert SeriesAlreadySettled(id, s.risk.settlementPrice);
+        uint256 expiry = s.params.expiry;
+        if (block.timestamp < expiry + FALLBACK_DELAY) revert FallbackTooEarly(id, expiry + FALLBACK_DELAY);
+        if (price == 0 || price > type(uint80).max) revert InvalidSettlementPrice(price);
+        (bool covered, uint256 twap,) = _settlementTwap(s);
+        if (covered) revert OracleCanSettle(id, twap);
+        uint256 executableAt = block.timestamp + FALLBACK_TIMELOCK;
+        s.fallbackPrice = uint80(price);
+        s.fallbackExecutableAt = uint64(executableAt);
+        emit SettlementPriceProposed(id, price, executableAt, msg.sender);
+    }
+
+    /// @dev Whether the account's settlement may go ahead within the deleveraging window: its last
+    /// position is in debt and the insurance fund covers that debt. Such accounts settle first,
+    /// so the fund is used up in order and each account it can no longer cover is deleveraged.
+    function _debtCoveredByFund(address account) private view returns (bool) {
+        IMarginVault.AccountMargin memory m = vault.accountMargin(account);
+        return m.openPositions == 1 && m.equity < 0 && uint256(-m.equity) <= vault.insuranceFund();
+    }
+
+    /// @dev The oracle's TWAP over the settlement window, or the oracle's refusal.
+    function _settlementTwap(SeriesData storage s)
+        private
+        view
+        returns (bool covered, uint256 price, bytes memory reason)
+    {
+        uint256 expiry = s.params.expiry;
+        try oracle.twap(s.params.feed, expiry - s.params.settlementWindow, expiry) returns (uint256 twap) {
+            return (true, twap, "");
+        } catch (bytes memory error_) {
+            return (false, 0, error_);
+        }
     }
 
     /// @inheritdoc IFuturesMarket
@@ -519,12 +725,14 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
     /// rounded up, so once every account has settled the pool holds only rounding dust.
     function _settleAccount(address account, bytes32 id) private returns (bool) {
         SeriesData storage s = _series[id];
-        uint256 price = s.settlementPrice;
+        uint256 price = s.risk.settlementPrice;
         if (price == 0) revert SeriesNotSettled(id);
         StoredPosition storage p = _positions[account][id];
         int256 size = p.size;
         if (size == 0) return false;
-        int256 value = PositionMath.value(size, price, s.params.multiplier);
+        uint256 opensAt = s.settledAt + ACCOUNT_SETTLEMENT_DELAY;
+        if (block.timestamp < opensAt && !_debtCoveredByFund(account)) revert AccountSettlementNotOpen(id, opensAt);
+        int256 value = PositionMath.value(size, price, s.risk.multiplier);
         int256 cash;
         if (size > 0) {
             cash = PositionMath.divFloor(value, tokenScale);
@@ -565,8 +773,8 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
             index: index,
             indexStale: stale,
             basis: Basis.at(s.basis, s.params.basisTau, block.timestamp),
-            markPrice: _mark(s, index),
-            settlementPrice: s.settlementPrice,
+            markPrice: _mark(s.basis, s.risk, index),
+            settlementPrice: s.risk.settlementPrice,
             fundingIndex: s.fundingIndex
         });
     }
@@ -646,9 +854,9 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         return keccak256(abi.encode(feed, _INDEX_CACHE));
     }
 
-    function _mark(SeriesData storage s, uint256 index) private view returns (uint256) {
-        int256 basis = Basis.at(s.basis, s.params.basisTau, block.timestamp);
-        uint256 cap = Basis.cap(index, s.params.maxBasisBps, s.listedAt, s.params.expiry, block.timestamp);
+    function _mark(Basis.State storage basisState, Risk memory risk, uint256 index) private view returns (uint256) {
+        int256 basis = Basis.at(basisState, risk.basisTau, block.timestamp);
+        uint256 cap = Basis.cap(index, risk.maxBasisBps, risk.listedAt, risk.expiry, block.timestamp);
         return Basis.mark(basis, index, cap);
     }
 
@@ -656,12 +864,22 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
 
     /// @inheritdoc IFuturesMarket
     function listSeries(SeriesParams calldata params) external onlyRole(LISTER_ROLE) returns (bytes32 id) {
-        _validate(params);
+        seriesRules.validate(params);
         id = seriesId(params);
         if (_series[id].listedAt != 0) revert SeriesAlreadyListed(id);
         SeriesData storage s = _series[id];
         s.params = params;
         s.listedAt = uint64(block.timestamp);
+        s.risk = Risk({
+            expiry: uint32(params.expiry),
+            listedAt: uint32(block.timestamp),
+            multiplier: params.multiplier,
+            initialMarginBps: params.initialMarginBps,
+            maintenanceMarginBps: params.maintenanceMarginBps,
+            maxBasisBps: params.maxBasisBps,
+            basisTau: params.basisTau,
+            settlementPrice: 0
+        });
         emit SeriesListed(id, params.feed, params);
     }
 
@@ -677,33 +895,5 @@ contract FuturesMarket is IFuturesMarket, AccessControl, EIP712 {
         if (_series[id].listedAt == 0) revert UnknownSeries(id);
         _series[id].paused = false;
         emit SeriesUnpaused(id, msg.sender);
-    }
-
-    function _validate(SeriesParams calldata p) private view {
-        if (p.expiry <= block.timestamp) revert InvalidSeriesParam("expiry", p.expiry);
-        if (p.lastTradingTime > p.expiry || p.lastTradingTime <= block.timestamp) {
-            revert InvalidSeriesParam("lastTradingTime", p.lastTradingTime);
-        }
-        if (p.settlementWindow == 0 || p.settlementWindow > p.expiry - block.timestamp) {
-            revert InvalidSeriesParam("settlementWindow", p.settlementWindow);
-        }
-        if (p.multiplier == 0) revert InvalidSeriesParam("multiplier", p.multiplier);
-        if (p.tickSize == 0) revert InvalidSeriesParam("tickSize", p.tickSize);
-        if (p.minSize == 0) revert InvalidSeriesParam("minSize", p.minSize);
-        if (p.maintenanceMarginBps == 0 || p.maintenanceMarginBps > p.initialMarginBps) {
-            revert InvalidSeriesParam("maintenanceMarginBps", p.maintenanceMarginBps);
-        }
-        if (p.initialMarginBps > _BPS) revert InvalidSeriesParam("initialMarginBps", p.initialMarginBps);
-        // A penalty above the maintenance margin would turn every liquidation into bad debt.
-        if (p.liquidationPenaltyBps > p.maintenanceMarginBps) {
-            revert InvalidSeriesParam("liquidationPenaltyBps", p.liquidationPenaltyBps);
-        }
-        if (p.makerFeeBps > _MAX_FEE_BPS) revert InvalidSeriesParam("makerFeeBps", p.makerFeeBps);
-        if (p.takerFeeBps > _MAX_FEE_BPS) revert InvalidSeriesParam("takerFeeBps", p.takerFeeBps);
-        if (p.liquidatorShareBps > _BPS) revert InvalidSeriesParam("liquidatorShareBps", p.liquidatorShareBps);
-        if (p.maxBasisBps > _BPS) revert InvalidSeriesParam("maxBasisBps", p.maxBasisBps);
-        if (p.basisTau == 0) revert InvalidSeriesParam("basisTau", p.basisTau);
-        if (p.basisRefNotional == 0) revert InvalidSeriesParam("basisRefNotional", p.basisRefNotional);
-        if (p.openInterestCap == 0) revert InvalidSeriesParam("openInterestCap", p.openInterestCap);
     }
 }

@@ -523,3 +523,29 @@ export function settlementCashOf(size: bigint, price: bigint, multiplier: bigint
   const value = size * multiplier * price;
   return size >= 0n ? value / TOKEN_SCALE : -ceilDiv(-value, TOKEN_SCALE);
 }
+
+/**
+ * When accounts of a series settled by `settleReceipt` may settle: the block time of the
+ * settleSeries transaction plus the market's ACCOUNT_SETTLEMENT_DELAY (read from the contract).
+ */
+export async function accountSettlementOpensAt(
+  fx: Pick<MarketFx, "ethers" | "market">,
+  settleReceipt: { blockNumber: number } | null,
+): Promise<bigint> {
+  return (await blockTimeOf(fx, settleReceipt)) + (await fx.market.ACCOUNT_SETTLEMENT_DELAY());
+}
+
+/**
+ * Moves the chain to the moment accounts of the series settled by `settleReceipt` may settle
+ * (`accountSettlementOpensAt`; nothing moves when the chain is already there) and returns it.
+ * The next transaction is mined after it.
+ */
+export async function waitForAccountSettlement(
+  fx: Pick<MarketFx, "ethers" | "market">,
+  clock: SettlementClock,
+  settleReceipt: { blockNumber: number } | null,
+): Promise<bigint> {
+  const opensAt = await accountSettlementOpensAt(fx, settleReceipt);
+  if (BigInt(await clock.time.latest()) < opensAt) await clock.time.increaseTo(opensAt);
+  return opensAt;
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {console} from "hardhat/console.sol";
@@ -33,18 +34,22 @@ interface LifecycleVm {
 /// tests: five traders with modest deposits trade at real leverage (signed maker orders near the
 /// index, filled by another trader or crossed with its signed order), the index moves (within the feed's circuit breaker when 3 of
 /// the 4 relayers sign, by 10-40% when all 4 sign: a crash), time passes, a random liquidator
-/// (one of the traders or a well-funded keeper) liquidates, the test funds the insurance fund,
-/// traders deposit and withdraw. After PHASE_AT calls the series heads for expiry: trading closes,
-/// index rounds are pushed through the settlement window, settleSeries is tried (and retried
-/// while refused) and accounts settle one by one or in keeper batches, in random order.
+/// (one of the traders or a well-funded keeper) liquidates, the deleverager (the handler holds
+/// DELEVERAGER_ROLE) closes accounts in debt beyond the insurance fund against opposite positions,
+/// the test funds the insurance fund, traders deposit and withdraw. After PHASE_AT calls the
+/// series heads for expiry: trading closes, index rounds are pushed through the settlement window,
+/// settleSeries is tried (and retried while refused), the keeper deleverages in the hour before
+/// accounts may settle (and again before every settlement call), and accounts settle one by one
+/// or in keeper batches, in random order.
 /// @dev With `fail-on-revert` no action may revert: every call the market or the vault may
 /// refuse is made in try/catch, and the handler predicts the refusal with its exact arguments
 /// (or, for a margin refusal, checks that the named side and its numbers justify it). The
 /// events of every successful trade, liquidation and settlement are read back (recordLogs) and
 /// checked against the handler's own model: the liquidated size, the penalty split, the cash of
-/// the liquidated account, BadDebt's parts, the settlement price (the TWAP recomputed from the
-/// rounds the handler pushed), each AccountSettled's cash and realised PnL. Every mismatch is a
-/// ghost counter the invariants require to stay zero.
+/// the liquidated account, BadDebt's parts, each deleveraging's closed size, price, deficit share
+/// and cash moves, the settlement price (the TWAP recomputed from the rounds the handler pushed),
+/// each AccountSettled's cash and realised PnL. Every mismatch is a ghost counter the invariants
+/// require to stay zero.
 contract LifecycleHandler is MarketHandlerBase {
     LifecycleVm internal constant VMX = LifecycleVm(0x7109709ECfa91a80626fF3989D68f67F5b1DD12D);
 
@@ -122,6 +127,22 @@ contract LifecycleHandler is MarketHandlerBase {
     uint256 public unexpectedTradeRefusals;
     uint256 public unexpectedTradeSuccesses;
     uint256 public unexpectedWithdrawRefusals;
+    /// @notice A deleveraging whose closed size, positions, price, deficit share (PositionDeleveraged
+    /// against the handler's pro-rata recomputation), cash of either side, insurance draw or fee
+    /// dust differs from the model; a successful deleveraging the model says must be refused; a
+    /// BadDebt after one; an account whose last position closed not left at exactly zero cash.
+    uint256 public deleverageMismatches;
+    /// @notice A deleveraging refusal other than the exact one predicted.
+    uint256 public unexpectedDeleverageRefusals;
+    /// @notice A settlement that left uncovered debt on an account that, right before the call
+    /// (after the keeper's pass), was bankrupt beyond the fund with a position and not certified
+    /// undeleverageable (every opposite counterparty refusing one contract with
+    /// CounterpartyWouldBeBankrupt): debt a counterparty could have taken over.
+    uint256 public deleverageableDebtsSettled;
+    /// @notice A liquidation that left uncovered debt: the market only liquidates an account whose
+    /// debt the fund covers, and caps the liquidator's share at what equity + fund can bear, so
+    /// once the positions are gone the fund must cover everything (docs/market.md).
+    uint256 public liquidationUncoveredDebts;
 
     // ------------------------------------------------------------ ghost state: PnL and settlement
 
@@ -173,8 +194,48 @@ contract LifecycleHandler is MarketHandlerBase {
     uint256 public settleSeriesOk;
     uint256 public settleSeriesRefused;
     uint256 public settleCallsOk;
+    /// @notice Settlements within the delay window (accounts whose debt the fund covered).
+    uint256 public earlyDebtorSettlements;
     uint256 public settleRefusals;
     uint256 public insuranceFundings;
+    uint256 public needsDeleveragingRefusals;
+    uint256 public deleveragesOk;
+    uint256 public deleveragedContracts;
+    /// @notice Deleveragings that closed the bankrupt account's last position (cash left at 0).
+    uint256 public deleveragedToZero;
+    uint256 public deleveragesAfterSettle;
+    uint256 public deleverageRefusals;
+    uint256 public counterpartyBankruptRefusals;
+    uint256 public keeperPasses;
+    uint256 public keeperDeleverages;
+    /// @notice Keeper sweeps that ended with every opposite counterparty refusing one contract.
+    uint256 public certifications;
+    /// @notice Sum of the deficit shares counterparties paid (token units).
+    uint256 public deficitSharesPaid;
+    /// @notice Uncovered settlement debt of certified (undeleverageable) accounts.
+    uint256 public undeleverageableDebts;
+    /// @notice Uncovered settlement debt of an account the fund covered when the call started but
+    /// that earlier accounts of the same settleAccounts batch drained (see the test contract).
+    uint256 public batchDrainedDebts;
+    uint256 public settlementNotOpenRefusals;
+
+    // ------------------------------------------------------------ ghost state: debt and keeper
+
+    /// @notice Uncovered debt reported by BadDebt events and not yet repaid by deposits, per
+    /// account: a flat account's negative cash must be exactly this.
+    mapping(address account => uint256) public reportedDebt;
+    uint256 public ghostUncoveredReported;
+    uint256 public ghostDebtRepaid;
+    /// @notice Block time of settleSeries and the first second accounts may settle.
+    uint256 public settledAt;
+    uint256 public opensAt;
+    uint256 internal settlementDelay;
+    /// @notice Longs closed by deleveraging after settleSeries (they never settle).
+    uint256 public longsDeleveragedAfterSettle;
+    /// @dev The keeper's pass counter, and the pass in which each account was last certified
+    /// undeleverageable.
+    uint256 internal keeperEpoch;
+    mapping(address account => uint256) internal certifiedEpoch;
 
     constructor(
         FuturesMarket market_,
@@ -208,6 +269,7 @@ contract LifecycleHandler is MarketHandlerBase {
         imBps = p.initialMarginBps;
         penaltyBps = p.liquidationPenaltyBps;
         shareBps = p.liquidatorShareBps;
+        settlementDelay = market.ACCOUNT_SETTLEMENT_DELAY();
     }
 
     /// @notice Funds account `i` and deposits `amount` for it.
@@ -475,6 +537,12 @@ contract LifecycleHandler is MarketHandlerBase {
                 IFuturesMarket.NotLiquidatable.selector, l.account, l.m.equity, l.m.maintenanceMargin
             );
         }
+        // A debt beyond the insurance fund is deleveraged, not liquidated.
+        if (l.m.equity < 0 && uint256(-l.m.equity) > l.insuranceBefore) {
+            return abi.encodeWithSelector(
+                IFuturesMarket.NeedsDeleveraging.selector, l.account, l.m.equity, l.insuranceBefore
+            );
+        }
         return "";
     }
 
@@ -512,15 +580,21 @@ contract LifecycleHandler is MarketHandlerBase {
         Penalty memory pen = _readLiquidationLogs(l, moved, logs);
 
         // The account's cash: it sold (long) at the floor or bought (short) at the ceiling of the
-        // notional, paid the penalty, then got what the insurance fund covered.
-        int256 cashAfterTrade = l.cashBefore - int256(pen.penalty)
+        // notional, paid the (capped) penalty, then got what the insurance fund covered.
+        int256 cashAfterTrade = l.cashBefore - int256(pen.charged)
             + (l.position > 0 ? int256(pen.notional / SCALE) : -int256(Math.ceilDiv(pen.notional, SCALE)));
         int256 positionAfter = market.positionOf(l.account, series).size;
         int256 cashAfter = vault.cashOf(l.account);
         if (positionAfter != l.position + (l.position > 0 ? -int256(uint256(moved)) : int256(uint256(moved)))) {
             ++liquidationMismatches;
         }
-        _checkBadDebt(pen.bd, cashAfterTrade, cashAfter, l.insuranceBefore + pen.toInsurance, positionAfter);
+        _checkBadDebt(
+            l.account, pen.bd, cashAfterTrade, cashAfter, l.insuranceBefore + pen.toInsurance, positionAfter
+        );
+        if (pen.bd.uncovered != 0) {
+            ++liquidationUncoveredDebts;
+            lastUnexpected = abi.encode(l.account, pen.bd.debt, pen.bd.covered, pen.bd.uncovered);
+        }
         if (vault.insuranceFund() != l.insuranceBefore + pen.toInsurance - pen.bd.covered) ++liquidationMismatches;
 
         if (positionAfter == 0) {
@@ -541,20 +615,27 @@ contract LifecycleHandler is MarketHandlerBase {
     struct Penalty {
         uint256 notional;
         uint256 penalty;
+        /// @dev What the account paid: the liquidator's (capped) share and the insurance part.
+        uint256 charged;
         uint256 toInsurance;
         BadDebtSeen bd;
     }
 
     /// @dev Reads a liquidation's events: PositionChanged (books realised PnL), PositionLiquidated
-    /// (checked: account, liquidator, size, mark, penalty split per docs/market.md) and BadDebt.
+    /// (checked: account, liquidator, size, mark, penalty split per docs/market.md: the
+    /// liquidator's share capped at what the account's equity and the fund can bear, less 4
+    /// units; the insurance part uncapped) and BadDebt.
     function _readLiquidationLogs(Liq memory l, uint64 moved, LifecycleVm.Log[] memory logs)
         internal
         returns (Penalty memory pen)
     {
         pen.notional = uint256(moved) * mult * l.mark;
         pen.penalty = Math.mulDiv(pen.notional, penaltyBps, BPS * SCALE, Math.Rounding.Ceil);
-        uint256 toLiquidator = pen.penalty * shareBps / BPS;
-        pen.toInsurance = pen.penalty - toLiquidator;
+        uint256 share = pen.penalty * shareBps / BPS;
+        int256 bearable = l.m.equity + int256(l.insuranceBefore) - 4;
+        uint256 toLiquidator = bearable <= 0 ? 0 : share < uint256(bearable) ? share : uint256(bearable);
+        pen.toInsurance = pen.penalty - share;
+        pen.charged = toLiquidator + pen.toInsurance;
         bool eventSeen;
         for (uint256 i = 0; i < logs.length; ++i) {
             LifecycleVm.Log memory log = logs[i];
@@ -583,8 +664,10 @@ contract LifecycleHandler is MarketHandlerBase {
 
     /// @dev A BadDebt (if any) must be for an account left without positions whose cash before
     /// the draw was -debt; covered = min(debt, fund), uncovered = debt - covered, and the account
-    /// is left with exactly -uncovered. Without BadDebt the cash is what the move left.
+    /// is left with exactly -uncovered (booked as the account's reported debt). Without BadDebt the
+    /// cash is what the move left.
     function _checkBadDebt(
+        address account,
         BadDebtSeen memory bd,
         int256 cashBeforeDraw,
         int256 cashAfter,
@@ -597,6 +680,11 @@ contract LifecycleHandler is MarketHandlerBase {
         }
         ++badDebts;
         if (bd.uncovered != 0) ++uncoveredBadDebts;
+        // A flat account with negative cash can neither trade nor be traded with: it had no
+        // reported debt left before this one.
+        if (reportedDebt[account] != 0) ++badDebtMismatches;
+        reportedDebt[account] += bd.uncovered;
+        ghostUncoveredReported += bd.uncovered;
         uint256 coverable = bd.debt < fund ? bd.debt : fund;
         if (
             positionAfter != 0 || cashBeforeDraw >= 0 || bd.debt != uint256(-cashBeforeDraw)
@@ -615,6 +703,7 @@ contract LifecycleHandler is MarketHandlerBase {
         if (l.want.length != 0) {
             if (keccak256(reason) == keccak256(l.want)) {
                 if (selector == IFuturesMarket.NotLiquidatable.selector) ++notLiquidatableRefusals;
+                if (selector == IFuturesMarket.NeedsDeleveraging.selector) ++needsDeleveragingRefusals;
                 return;
             }
             if (bytes4(l.want) == IFuturesMarket.NotLiquidatable.selector) ++notLiquidatableMismatches;
@@ -636,6 +725,359 @@ contract LifecycleHandler is MarketHandlerBase {
         }
         ++unexpectedLiquidationRefusals;
         lastUnexpected = reason;
+    }
+
+    // ------------------------------------------------------------ actions: deleveraging
+
+    /// @dev A deleveraging attempt and what the handler read just before it.
+    struct Delev {
+        address account;
+        address counterparty;
+        bytes32 id;
+        uint64 requested;
+        int256 position;
+        int256 opposite;
+        uint256 closed;
+        /// @dev The reference price: the settlement price once fixed, else the mark.
+        uint256 price;
+        bool stale;
+        int256 equity;
+        bool indexStale;
+        uint256 insurance;
+        int256 cash;
+        int256 cpCash;
+        uint256 fees;
+        DelevOutcome o;
+        bytes want;
+    }
+
+    /// @dev What a deleveraging of `closed` contracts does, by the model.
+    struct DelevOutcome {
+        uint256 share;
+        uint256 dust;
+        int256 cashAfter;
+        int256 cpCashAfter;
+        int256 cpEquityAfter;
+    }
+
+    /// @notice One time in four the keeper's pass (every bankrupt account against every opposite
+    /// position, as much as each counterparty can take); else one deleveraging, by the
+    /// deleverager role the test granted the handler: three times in four of a bankrupt account
+    /// if there is one (else an account under water, else any), against an account holding an
+    /// opposite position three times in four (else any other, now and then itself), for
+    /// everything, what the counterparty can take, 1 contract to the position (or 3 more), rarely
+    /// nothing; one time in 32 in an unknown series.
+    function deleverage(uint256 accountSeed, uint256 counterpartySeed, uint256 size, uint256 mode)
+        external
+        advancing
+    {
+        if (mode % 4 == 0) {
+            _keeperPass();
+            return;
+        }
+        Delev memory d;
+        uint256 r = _rand(accountSeed, "deleverage");
+        uint256 ai = mode % 8 == 1 ? r % N_ACCOUNTS : _pickBankrupt(r);
+        d.account = accountList[ai];
+        if (mode % 16 == 5) {
+            d.counterparty = d.account;
+        } else if (counterpartySeed % 4 == 0) {
+            uint256 other = _rand(counterpartySeed, "counterparty") % (N_ACCOUNTS - 1);
+            d.counterparty = accountList[(ai + 1 + other) % N_ACCOUNTS];
+        } else {
+            d.counterparty = accountList[_pickOpposite(ai, _rand(counterpartySeed, "opposite"))];
+        }
+        d.id = mode % 32 == 7 ? keccak256("no such series") : series;
+        _readDelev(d);
+        uint256 held = _abs(d.position);
+        uint256 sizeMode = (mode >> 5) % 4;
+        if (mode % 29 == 3) _setRequested(d, 0);
+        else if (sizeMode == 0) _setRequested(d, type(uint64).max);
+        else if (sizeMode == 1) _setAffordable(d);
+        else if (sizeMode == 2 || held == 0) _setRequested(d, uint64(bound(size, 1, held + 3)));
+        else _setRequested(d, uint64(bound(size, 1, held)));
+        _callDeleverage(d);
+    }
+
+    /// @notice The keeper's pass, for the coverage test.
+    function keeperDeleverage() external advancing {
+        _keeperPass();
+    }
+
+    /// @dev For every bankrupt account: against each account holding an opposite position, all
+    /// it can close; when that is refused CounterpartyWouldBeBankrupt, the most contracts the
+    /// model says the counterparty can take (at least one). Until the account is no longer
+    /// bankrupt or a whole sweep makes no progress. A sweep in which every counterparty refused
+    /// one contract with CounterpartyWouldBeBankrupt (or none held an opposite position)
+    /// certifies the account undeleverageable for this pass. Every deleveraging pays the whole
+    /// insurance fund to its account, which can leave another account's debt beyond the emptied
+    /// fund: the keeper sweeps the accounts again until a sweep deleverages nothing.
+    function _keeperPass() internal {
+        ++keeperEpoch;
+        ++keeperPasses;
+        for (uint256 sweep = 0; sweep < 4; ++sweep) {
+            bool acted;
+            for (uint256 a = 0; a < N_ACCOUNTS; ++a) {
+                if (_keeperDeleverage(accountList[a])) acted = true;
+            }
+            if (!acted) return;
+        }
+    }
+
+    /// @dev Returns whether a deleveraging succeeded.
+    function _keeperDeleverage(address account) internal returns (bool acted) {
+        for (uint256 round = 0; round < 16; ++round) {
+            if (!_bankrupt(account)) return acted;
+            bool progress;
+            bool certified = true;
+            for (uint256 c = 0; c < N_ACCOUNTS; ++c) {
+                if (accountList[c] == account) continue;
+                Delev memory d;
+                (d.account, d.counterparty, d.id) = (account, accountList[c], series);
+                _readDelev(d);
+                if (d.opposite == 0 || (d.opposite > 0) == (d.position > 0)) continue;
+                uint256 all = _abs(d.opposite) < _abs(d.position) ? _abs(d.opposite) : _abs(d.position);
+                _setRequested(d, uint64(all));
+                bool ok = _callDeleverage(d);
+                bytes4 cannotPay = IFuturesMarket.CounterpartyWouldBeBankrupt.selector;
+                if (!ok && all > 1 && bytes4(d.want) == cannotPay) {
+                    _setAffordable(d); // the refusal changed nothing: what was read still holds
+                    ok = _callDeleverage(d);
+                }
+                if (ok) {
+                    progress = true;
+                    acted = true;
+                    ++keeperDeleverages;
+                    if (!_bankrupt(account)) return true;
+                } else if (d.requested != 1 || bytes4(d.want) != cannotPay) {
+                    certified = false;
+                }
+            }
+            if (!progress) {
+                if (certified) {
+                    certifiedEpoch[account] = keeperEpoch;
+                    ++certifications;
+                }
+                return acted;
+            }
+        }
+    }
+
+    /// @dev Reads the positions, the reference price, the account's margin, both sides' cash, the
+    /// insurance fund and the fee balance (`d.requested` and the prediction come after).
+    function _readDelev(Delev memory d) internal view {
+        d.position = market.positionOf(d.account, series).size;
+        d.opposite = market.positionOf(d.counterparty, series).size;
+        if (seriesSettled) {
+            d.price = settlementPrice;
+        } else {
+            (, d.stale) = oracle.latestValue(feed);
+            d.price = market.seriesState(series).markPrice;
+        }
+        IMarginVault.AccountMargin memory m = vault.accountMargin(d.account);
+        (d.equity, d.indexStale) = (m.equity, m.indexStale);
+        d.insurance = vault.insuranceFund();
+        d.cash = vault.cashOf(d.account);
+        d.cpCash = vault.cashOf(d.counterparty);
+        d.fees = vault.feeBalance();
+    }
+
+    /// @dev Asks for `requested` contracts: the market closes min(requested, |position|).
+    function _setRequested(Delev memory d, uint64 requested) internal view {
+        d.requested = requested;
+        uint256 held = _abs(d.position);
+        d.closed = held < requested ? held : requested;
+        d.want = _predictDeleverage(d);
+    }
+
+    /// @dev Asks for the most contracts (at least one) the counterparty can take without going
+    /// below zero equity, by the model: a binary search, the share growing with the size.
+    function _setAffordable(Delev memory d) internal view {
+        uint256 most = _abs(d.position);
+        if (_abs(d.opposite) < most) most = _abs(d.opposite);
+        _setRequested(d, uint64(most == 0 ? 1 : most));
+        if (d.want.length == 0 || bytes4(d.want) != IFuturesMarket.CounterpartyWouldBeBankrupt.selector) return;
+        uint256 lo = 0;
+        uint256 hi = most - 1;
+        while (lo < hi) {
+            uint256 mid = (lo + hi + 1) / 2;
+            if (_deleverageOutcome(d, mid).cpEquityAfter >= 0) lo = mid;
+            else hi = mid - 1;
+        }
+        _setRequested(d, uint64(lo == 0 ? 1 : lo));
+    }
+
+    /// @dev The market's refusal, in its order of checks, or "" (then `d.o` is the outcome).
+    function _predictDeleverage(Delev memory d) internal view returns (bytes memory) {
+        if (d.account == d.counterparty) return abi.encodeWithSelector(IFuturesMarket.SelfTrade.selector, d.account);
+        if (d.requested == 0) return abi.encodeWithSelector(IFuturesMarket.ZeroSize.selector);
+        if (d.id != series) return abi.encodeWithSelector(IFuturesMarket.UnknownSeries.selector, d.id);
+        if (block.timestamp >= expiry && !seriesSettled) {
+            return abi.encodeWithSelector(IFuturesMarket.SeriesNotSettled.selector, series);
+        }
+        if (d.stale) return abi.encodeWithSelector(IFuturesMarket.StaleIndex.selector, feed);
+        if (d.position == 0) return abi.encodeWithSelector(IFuturesMarket.NoPosition.selector, d.account, series);
+        if ((d.opposite > 0) == (d.position > 0) || _abs(d.opposite) < d.closed) {
+            return abi.encodeWithSelector(
+                IFuturesMarket.NoOppositePosition.selector, d.counterparty, series, d.opposite, d.closed
+            );
+        }
+        if (d.indexStale) return abi.encodeWithSelector(IFuturesMarket.StalePositionIndex.selector, d.account);
+        if (d.equity >= 0 || uint256(-d.equity) <= d.insurance) {
+            return abi.encodeWithSelector(IFuturesMarket.NotBankrupt.selector, d.account, d.equity, d.insurance);
+        }
+        d.o = _deleverageOutcome(d, d.closed);
+        if (d.o.cpEquityAfter < 0) {
+            return abi.encodeWithSelector(
+                IFuturesMarket.CounterpartyWouldBeBankrupt.selector, d.counterparty, d.o.cpEquityAfter
+            );
+        }
+        return "";
+    }
+
+    /// @dev docs/market.md, deleveraging `k` contracts: the insurance fund pays the account all it
+    /// holds; the two trade at the reference price (the buyer pays the notional rounded up, the
+    /// seller receives it rounded down); the counterparty pays floor(deficit x k / |position|) of
+    /// the deficit beyond the fund, or on the account's last contracts everything it still owes
+    /// (its cash once flat). The counterparty's equity is its cash plus its remaining position at
+    /// the reference price (floored), the series being its only one.
+    function _deleverageOutcome(Delev memory d, uint256 k) internal view returns (DelevOutcome memory o) {
+        uint256 held = _abs(d.position);
+        uint256 notional = k * mult * d.price;
+        uint256 floorNotional = notional / SCALE;
+        o.dust = Math.ceilDiv(notional, SCALE) - floorNotional;
+        bool accountLong = d.position > 0;
+        int256 accountTrade = accountLong ? int256(floorNotional) : -int256(floorNotional + o.dust);
+        int256 cpTrade = accountLong ? -int256(floorNotional + o.dust) : int256(floorNotional);
+        int256 flat = d.cash + int256(d.insurance) + accountTrade;
+        if (k == held) {
+            o.share = flat < 0 ? uint256(-flat) : 0;
+        } else {
+            uint256 deficit = uint256(-d.equity) - d.insurance;
+            o.share = Math.mulDiv(deficit, k * mult * d.price, held * mult * d.price);
+        }
+        o.cashAfter = flat + int256(o.share);
+        o.cpCashAfter = d.cpCash + cpTrade - int256(o.share);
+        int256 oppositeAfter = d.opposite > 0 ? d.opposite - int256(k) : d.opposite + int256(k);
+        o.cpEquityAfter = o.cpCashAfter + _divFloor(oppositeAfter * int256(mult) * int256(d.price), SCALE);
+    }
+
+    /// @dev Calls deleverage (the handler holds the deleverager role) and checks the outcome.
+    function _callDeleverage(Delev memory d) internal returns (bool ok) {
+        VMX.recordLogs();
+        try market.deleverage(d.account, d.id, d.counterparty, d.requested) returns (uint64 closed) {
+            _onDeleverage(d, closed, VMX.getRecordedLogs());
+            return true;
+        } catch (bytes memory reason) {
+            VMX.getRecordedLogs();
+            bytes4 selector = bytes4(reason);
+            ++refusals[selector];
+            ++deleverageRefusals;
+            if (d.want.length == 0 || keccak256(reason) != keccak256(d.want)) {
+                ++unexpectedDeleverageRefusals;
+                lastUnexpected = reason;
+            } else if (selector == IFuturesMarket.CounterpartyWouldBeBankrupt.selector) {
+                ++counterpartyBankruptRefusals;
+            }
+            return false;
+        }
+    }
+
+    /// @dev A successful deleveraging against the model: sizes, PositionDeleveraged (size, price,
+    /// share), no BadDebt, both sides' cash, the insurance fund drawn to zero, the fee dust, the
+    /// counterparty's equity; an account closed out ends at exactly zero cash.
+    function _onDeleverage(Delev memory d, uint64 closed, LifecycleVm.Log[] memory logs) internal {
+        ++deleveragesOk;
+        _readPositionChanges(logs);
+        if (d.want.length != 0) {
+            ++deleverageMismatches;
+            lastUnexpected = d.want;
+            return;
+        }
+        deleveragedContracts += closed;
+        int256 sign = d.position > 0 ? int256(1) : -1;
+        int256 positionAfter = market.positionOf(d.account, series).size;
+        int256 oppositeAfter = market.positionOf(d.counterparty, series).size;
+        bool eventOk;
+        bool badDebt;
+        for (uint256 i = 0; i < logs.length; ++i) {
+            LifecycleVm.Log memory log = logs[i];
+            if (log.emitter != address(market)) continue;
+            if (log.topics[0] == IFuturesMarket.PositionDeleveraged.selector) {
+                (uint256 size, uint256 price, uint256 share) = abi.decode(log.data, (uint256, uint256, uint256));
+                eventOk = !eventOk && address(uint160(uint256(log.topics[1]))) == d.account
+                    && log.topics[2] == series && address(uint160(uint256(log.topics[3]))) == d.counterparty
+                    && size == d.closed && price == d.price && share == d.o.share;
+                deficitSharesPaid += share;
+            } else if (log.topics[0] == IFuturesMarket.BadDebt.selector) {
+                badDebt = true;
+            }
+        }
+        int256 cashAfter = vault.cashOf(d.account);
+        if (
+            !eventOk || badDebt || closed != d.closed || positionAfter != d.position - sign * int256(d.closed)
+                || oppositeAfter != d.opposite + sign * int256(d.closed) || cashAfter != d.o.cashAfter
+                || vault.cashOf(d.counterparty) != d.o.cpCashAfter || vault.insuranceFund() != 0
+                || vault.feeBalance() != d.fees + d.o.dust
+                || vault.accountMargin(d.counterparty).equity != d.o.cpEquityAfter
+                || (positionAfter == 0 && cashAfter != 0)
+        ) {
+            ++deleverageMismatches;
+            lastUnexpected = abi.encode(d.account, d.counterparty, closed, d.o.share, cashAfter, d.o.cashAfter);
+        }
+        if (positionAfter == 0) ++deleveragedToZero;
+        if (seriesSettled) {
+            // Closed at the settlement price: those contracts never settle.
+            ++deleveragesAfterSettle;
+            _resnapshot(d.account, positionAfter);
+            _resnapshot(d.counterparty, oppositeAfter);
+            longsDeleveragedAfterSettle += d.closed;
+        }
+    }
+
+    /// @dev After settleSeries, a deleveraged account's frozen position is what it still holds; one
+    /// closed out has nothing left to settle.
+    function _resnapshot(address account, int256 sizeAfter) internal {
+        sizeAtSettle[account] = sizeAfter;
+        entryAtSettle[account] = market.positionOf(account, series).entryNotional;
+        if (sizeAfter == 0) --accountsToSettle;
+    }
+
+    /// @dev Bankrupt: a position, and a debt beyond the insurance fund.
+    function _bankrupt(address account) internal view returns (bool) {
+        if (market.positionOf(account, series).size == 0) return false;
+        int256 equity = vault.accountMargin(account).equity;
+        return equity < 0 && uint256(-equity) > vault.insuranceFund();
+    }
+
+    /// @dev The first bankrupt account from a random start, else the first under water, else a
+    /// random one.
+    function _pickBankrupt(uint256 r) internal view returns (uint256) {
+        for (uint256 k = 0; k < N_ACCOUNTS; ++k) {
+            uint256 i = (r + k) % N_ACCOUNTS;
+            if (_bankrupt(accountList[i])) return i;
+        }
+        return _pickUnderwater(r);
+    }
+
+    /// @dev The first account other than `ai` holding a position opposite to its, from a random
+    /// start, else a random other account.
+    function _pickOpposite(uint256 ai, uint256 r) internal view returns (uint256) {
+        int256 position = market.positionOf(accountList[ai], series).size;
+        for (uint256 k = 0; k < N_ACCOUNTS; ++k) {
+            uint256 i = (r + k) % N_ACCOUNTS;
+            if (i == ai) continue;
+            int256 other = market.positionOf(accountList[i], series).size;
+            if (other != 0 && (other > 0) != (position > 0)) return i;
+        }
+        return (ai + 1 + r % (N_ACCOUNTS - 1)) % N_ACCOUNTS;
+    }
+
+    /// @dev floor(a / b).
+    function _divFloor(int256 a, uint256 b) internal pure returns (int256) {
+        int256 q = a / int256(b);
+        if (a % int256(b) != 0 && a < 0) --q;
+        return q;
     }
 
     // ------------------------------------------------------------ actions: index and time
@@ -784,8 +1226,7 @@ contract LifecycleHandler is MarketHandlerBase {
             vm.warp(_max(block.timestamp + bound(r, 5 minutes, 25 minutes), lastReportAt + MIN_INTERVAL));
             _reportClamped(_within(index, r >> 32), false, r >> 64);
         }
-        if (!seriesSettled) _trySettleSeries();
-        // Every account and the sink, shuffled, settled in batches of 1 to 3.
+        if (!seriesSettled) _trySettleSeries(); // the keeper deleverages right after
         address[] memory all = new address[](N_ACCOUNTS + 1);
         for (uint256 i = 0; i < N_ACCOUNTS; ++i) {
             all[i] = accountList[i];
@@ -795,6 +1236,30 @@ contract LifecycleHandler is MarketHandlerBase {
             uint256 j = _rand(seed, i + 100) % (i + 1);
             (all[i], all[j]) = (all[j], all[i]);
         }
+        // The delay window: the keeper settles the accounts in debt one by one, a deleveraging
+        // pass before each (the fund pays those it covers, in order; whom it can no longer cover
+        // is deleveraged), and one more attempt is made; then accounts may settle.
+        if (block.timestamp < opensAt) {
+            address[] memory early = new address[](1);
+            for (uint256 i = 0; i < all.length; ++i) {
+                if (market.positionOf(all[i], series).size == 0 || vault.accountMargin(all[i]).equity >= 0) continue;
+                early[0] = all[i];
+                _settle(early, true);
+            }
+            early[0] = all[0];
+            _settle(early, false);
+            vm.warp(opensAt + _rand(seed, "open") % 10 minutes);
+        }
+        // The keeper settles the accounts in debt first, one per call with a deleveraging pass
+        // before each: an account whose debt the fund covered until another drained it is then
+        // deleveraged while the opposite positions are still open.
+        for (uint256 i = 0; i < all.length; ++i) {
+            if (market.positionOf(all[i], series).size == 0 || vault.accountMargin(all[i]).equity >= 0) continue;
+            address[] memory one = new address[](1);
+            one[0] = all[i];
+            _settle(one, true);
+        }
+        // Then every account and the sink, in batches of 1 to 3.
         for (uint256 i = 0; i < all.length;) {
             uint256 r = _rand(seed, i + 200);
             uint256 n = 1 + r % 3;
@@ -834,10 +1299,14 @@ contract LifecycleHandler is MarketHandlerBase {
     }
 
     /// @dev The series is settled: the price must be the TWAP of the rounds the handler stored;
-    /// the positions are frozen from here on, so their snapshot is what settles.
+    /// the positions are frozen from here on (only deleveraging still closes some, and updates the
+    /// snapshot), so their snapshot is what settles. Accounts settle from opensAt; in the window
+    /// before it the keeper deleverages every bankrupt account it can.
     function _onSeriesSettled(uint256 price) internal {
         seriesSettled = true;
         settlementPrice = price;
+        settledAt = block.timestamp;
+        opensAt = block.timestamp + settlementDelay;
         ++settleSeriesOk;
         if (price != _twap(windowStart, expiry) || market.seriesState(series).settlementPrice != price) {
             ++settlementMismatches;
@@ -850,6 +1319,7 @@ contract LifecycleHandler is MarketHandlerBase {
             if (p.size != 0) ++accountsToSettle;
             if (p.size > 0) longsAtSettle += uint256(p.size);
         }
+        _keeperPass();
     }
 
     /// @dev One settlement call and what the handler read just before it.
@@ -859,13 +1329,20 @@ contract LifecycleHandler is MarketHandlerBase {
         int256[] entries;
         int256[] cashes;
         bool[] settles;
+        /// @dev Bankrupt beyond the fund with a position when the call started, and certified
+        /// undeleverageable by the keeper's pass just before.
+        bool[] bankrupt;
+        bool[] certified;
         uint256 expectedCount;
         int256 poolBefore;
         uint256 insuranceBefore;
         bytes want;
     }
 
+    /// @dev Once the series has settled, the keeper deleverages every bankrupt account it can
+    /// before each settlement call (anyone may settle from opensAt: the keeper acts first).
     function _settle(address[] memory list, bool single) internal {
+        if (seriesSettled) _keeperPass();
         Settlement memory s;
         s.list = list;
         uint256 n = list.length;
@@ -873,11 +1350,15 @@ contract LifecycleHandler is MarketHandlerBase {
         s.entries = new int256[](n);
         s.cashes = new int256[](n);
         s.settles = new bool[](n);
+        s.bankrupt = new bool[](n);
+        s.certified = new bool[](n);
         for (uint256 i = 0; i < n; ++i) {
             IFuturesMarket.Position memory p = market.positionOf(list[i], series);
             (s.sizes[i], s.entries[i]) = (p.size, p.entryNotional);
             s.cashes[i] = vault.cashOf(list[i]);
             s.settles[i] = p.size != 0;
+            s.bankrupt[i] = _bankrupt(list[i]);
+            s.certified[i] = certifiedEpoch[list[i]] == keeperEpoch && keeperEpoch != 0;
             for (uint256 j = 0; j < i; ++j) {
                 if (list[j] == list[i]) s.settles[i] = false;
             }
@@ -889,6 +1370,8 @@ contract LifecycleHandler is MarketHandlerBase {
             s.want = abi.encodeWithSelector(IFuturesMarket.SeriesNotSettled.selector, series);
         } else if (single && s.sizes[0] == 0) {
             s.want = abi.encodeWithSelector(IFuturesMarket.NothingToSettle.selector, list[0], series);
+        } else if (block.timestamp < opensAt && !_fundCoversInOrder(s)) {
+            s.want = abi.encodeWithSelector(IFuturesMarket.AccountSettlementNotOpen.selector, series, opensAt);
         }
 
         VMX.recordLogs();
@@ -914,6 +1397,8 @@ contract LifecycleHandler is MarketHandlerBase {
             if (s.want.length == 0 || keccak256(reason) != keccak256(s.want)) {
                 ++unexpectedSettlementRefusals;
                 lastUnexpected = reason;
+            } else if (bytes4(reason) == IFuturesMarket.AccountSettlementNotOpen.selector) {
+                ++settlementNotOpenRefusals;
             }
             return;
         }
@@ -922,7 +1407,22 @@ contract LifecycleHandler is MarketHandlerBase {
             lastUnexpected = s.want;
         }
         ++settleCallsOk;
+        if (block.timestamp < opensAt) ++earlyDebtorSettlements;
         _onSettled(s, logs);
+    }
+
+    /// @dev Within the delay an account may settle only if its last position leaves a debt the
+    /// fund covers; a batch goes through when that holds for each settling account in turn, the
+    /// fund shrinking by each debt it pays.
+    function _fundCoversInOrder(Settlement memory s) internal view returns (bool) {
+        uint256 fund = vault.insuranceFund();
+        for (uint256 i = 0; i < s.list.length; ++i) {
+            if (!s.settles[i]) continue;
+            IMarginVault.AccountMargin memory m = vault.accountMargin(s.list[i]);
+            if (m.openPositions != 1 || m.equity >= 0 || uint256(-m.equity) > fund) return false;
+            fund -= uint256(-m.equity);
+        }
+        return true;
     }
 
     /// @dev Checks the AccountSettled (and BadDebt) events of a successful settlement call, in
@@ -972,16 +1472,33 @@ contract LifecycleHandler is MarketHandlerBase {
 
     /// @dev After a settlement call: the account holds nothing, and its cash moved by its
     /// settlement cash plus what the insurance fund covered (BadDebt checked as for a
-    /// liquidation). Negative cash left without BadDebt is a violation.
+    /// liquidation). Negative cash left without BadDebt is a violation. Uncovered debt is allowed
+    /// only for an account the keeper certified undeleverageable just before the call, or one the
+    /// fund covered when the call started but earlier accounts of the batch drained.
     function _checkSettledAccount(Settlement memory s, uint256 i, BadDebtSeen memory bd, uint256 fund) internal {
         address account = s.list[i];
         int256 cashAfter = vault.cashOf(account);
         IFuturesMarket.Position memory p = market.positionOf(account, series);
         if (p.size != 0 || p.entryNotional != 0) ++settlementMismatches;
-        _checkBadDebt(bd, s.cashes[i] + _settlementCash(s.sizes[i]), cashAfter, fund, p.size);
+        _checkBadDebt(account, bd, s.cashes[i] + _settlementCash(s.sizes[i]), cashAfter, fund, p.size);
         if (cashAfter < 0 && !bd.seen) {
             if (s.sizes[i] < 0) ++badDebtMismatches;
             else ++silentSettlementBadDebts; // a long: the regression this counter guards
+        }
+        if (!bd.seen || bd.uncovered == 0) return;
+        if (s.bankrupt[i]) {
+            if (s.certified[i]) {
+                ++undeleverageableDebts;
+            } else {
+                ++deleverageableDebtsSettled;
+                lastUnexpected = abi.encode(account, bd.debt, bd.uncovered);
+            }
+        } else if (fund < s.insuranceBefore) {
+            ++batchDrainedDebts;
+        } else {
+            // Not bankrupt at the start means its debt was within the untouched fund.
+            ++badDebtMismatches;
+            lastUnexpected = abi.encode(account, bd.debt, bd.uncovered, fund);
         }
     }
 
@@ -1083,7 +1600,14 @@ contract LifecycleHandler is MarketHandlerBase {
 
     // ------------------------------------------------------------ helpers: cash
 
+    /// @dev A deposit into an account with reported debt repays it first.
     function _deposit(address account, uint256 amount) internal {
+        uint256 debt = reportedDebt[account];
+        if (debt != 0) {
+            uint256 repaid = amount < debt ? amount : debt;
+            reportedDebt[account] = debt - repaid;
+            ghostDebtRepaid += repaid;
+        }
         _mintAndDeposit(account, amount, amount);
     }
 
@@ -1147,10 +1671,11 @@ contract LifecycleHandler is MarketHandlerBase {
 /// @notice Liquidation, bad debt and expiry settlement of a futures series, fuzzed through
 /// LifecycleHandler over the series' whole life: leveraged trading between five traders with
 /// 2,500 to 6,000 USD each, index moves and crashes, liquidations by random liquidators (a keeper
-/// with 1,000,000 USD among them), an insurance fund of 500 USD the test tops up, then expiry,
-/// settleSeries and account settlement in random order and batches. afterInvariant finishes
-/// every run's lifecycle (expiry, settleSeries, every account settled) and checks every
-/// invariant once more on the settled market.
+/// with 1,000,000 USD among them), deleveraging of accounts in debt beyond an insurance fund of
+/// 500 USD the test tops up, then expiry, settleSeries, the keeper's deleveraging in the hour
+/// before accounts settle, and account settlement in random order and batches. afterInvariant
+/// finishes every run's lifecycle (expiry, settleSeries, deleveraging, every account settled) and
+/// checks every invariant once more on the settled market.
 /// @dev Regression: settlement used to cover bad debt only for shorts, though a leveraged long
 /// holds negative cash too; LifecycleHandler.silentSettlementBadDebts counts any account left
 /// with negative cash and no BadDebt. test_lifecycleCoverage prints the counters with
@@ -1181,10 +1706,12 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
         }
         handler.fundAccount(handler.KEEPER(), 1_000_000 * USD);
         handler.seedInsurance(500 * USD);
+        // The test is the market's admin: the handler's keeper deleverages.
+        market.grantRole(market.DELEVERAGER_ROLE(), address(handler));
 
         _labelAll(address(handler), "LifecycleHandler");
         targetContract(address(handler));
-        bytes4[] memory selectors = new bytes4[](11);
+        bytes4[] memory selectors = new bytes4[](12);
         selectors[0] = LifecycleHandler.trade.selector;
         selectors[1] = LifecycleHandler.moveIndex.selector;
         selectors[2] = LifecycleHandler.jumpTime.selector;
@@ -1196,6 +1723,7 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
         selectors[8] = LifecycleHandler.settleSeries.selector;
         selectors[9] = LifecycleHandler.settle.selector;
         selectors[10] = LifecycleHandler.matchTrade.selector;
+        selectors[11] = LifecycleHandler.deleverage.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
     }
 
@@ -1210,9 +1738,11 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
     /// a liquidation that moved all the market allows and left a position left the account at or
     /// above its initial margin (a liquidator that asks for fewer contracts gets just those, and
     /// the account may stay below it: no claim then). The moved size (min(requested, ceil((IM - equity) /
-    /// (relief - 4)), |position|)), the mark, the penalty and its split, the account's cash and
-    /// the insurance fund match docs/market.md, and the only other refusal of a liquidatable
-    /// account is the liquidator's own margin.
+    /// (relief - 4)), |position|)), the mark, the penalty and its split (the liquidator's share
+    /// capped at equity + fund - 4 units), the account's cash and the insurance fund match
+    /// docs/market.md; an account under water whose equity is negative beyond the insurance fund
+    /// was refused with NeedsDeleveraging(account, equity, fund) exactly, and the only other
+    /// refusal of a liquidatable account is the liquidator's own margin.
     function invariant_onlyUndercollateralizedLiquidated() public view {
         assertEq(handler.liquidatedAboveMaintenance(), 0, "an account at or above maintenance margin was liquidated");
         assertEq(handler.notLiquidatableMismatches(), 0, "a healthy account was not refused NotLiquidatable(exact)");
@@ -1312,9 +1842,11 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
     /// @notice Zero-sum through the lifecycle: the sizes of all accounts plus the sizes already
     /// settled sum to zero (before settlement: the sizes alone); open interest equals the sum of
     /// the longs still open (settled accounts hold size 0, so it only counts unsettled longs) and
-    /// equals the longs at settlement minus those settled; an account's open-series list holds the
-    /// series iff it has a position; after settleSeries unsettled positions are frozen and settled
-    /// ones are zero. Every trade refusal was predicted or justified by the named side's margin.
+    /// equals the longs at settlement minus those settled and those deleveraged since; an
+    /// account's open-series list holds the series iff it has a position; after settleSeries
+    /// unsettled positions (size and entry) are frozen except for what deleveraging closed, and
+    /// settled ones are zero. Every trade refusal was predicted or justified by the named side's
+    /// margin.
     function invariant_zeroSumThroughLifecycle() public view {
         address[] memory accounts = handler.accounts();
         bool settledSeries = handler.seriesSettled();
@@ -1329,7 +1861,9 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
                 assertEq(p.size, int256(0), "a settled account holds no position");
                 assertEq(p.entryNotional, int256(0), "a settled account holds no entry");
             } else if (settledSeries) {
+                // Frozen: only a deleveraging (which updates the snapshot) still closes contracts.
                 assertEq(p.size, handler.sizeAtSettle(accounts[i]), "positions are frozen after settleSeries");
+                assertEq(p.entryNotional, handler.entryAtSettle(accounts[i]), "entries are frozen after settleSeries");
             }
         }
         assertEq(sum + handler.settledSizeSum(), int256(0), "open sizes + settled sizes == 0");
@@ -1337,7 +1871,11 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
         uint256 openInterest = market.seriesState(series).openInterest;
         assertEq(openInterest, longs, "openInterest == sum of unsettled longs");
         if (settledSeries) {
-            assertEq(openInterest + handler.settledLongs(), handler.longsAtSettle(), "openInterest == longs - settled");
+            assertEq(
+                openInterest + handler.settledLongs() + handler.longsDeleveragedAfterSettle(),
+                handler.longsAtSettle(),
+                "openInterest == longs - settled - deleveraged"
+            );
         }
         if (handler.allSettled()) assertEq(openInterest, 0, "nothing open once all settled");
         if (handler.unexpectedTradeRefusals() != 0) {
@@ -1346,40 +1884,97 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
         assertEq(handler.unexpectedTradeSuccesses(), 0, "a trade after the last trading time succeeded");
     }
 
+    /// @notice No bad debt is silent, and none that a counterparty could take over is left:
+    /// - every account (and the withdrawal sink) without a position and with negative cash owes
+    ///   exactly the uncovered part of its BadDebt events not yet repaid by deposits, and one with
+    ///   cash >= 0 or a position owes none; summed, the negative cash of the flat accounts equals
+    ///   the uncovered parts reported minus what deposits repaid (the settlement pool, which is
+    ///   negative while longs settle before shorts, is checked by invariant_settledPnlSumsToZero);
+    /// - every deleveraging went as the model says: the exact refusal (SelfTrade, ZeroSize,
+    ///   UnknownSeries, SeriesNotSettled, StaleIndex, NoPosition, NoOppositePosition, NotBankrupt,
+    ///   CounterpartyWouldBeBankrupt with the counterparty's equity after) or the closed size, the
+    ///   trade at the mark or settlement price, the insurance fund paid out to the account, the
+    ///   counterparty's deficit share (PositionDeleveraged) = floor(deficit x closed / |position|),
+    ///   or the whole remaining debt on the last contracts, leaving the account at exactly zero
+    ///   cash with no BadDebt;
+    /// - a liquidation of an account in debt beyond the fund was refused NeedsDeleveraging (in
+    ///   invariant_onlyUndercollateralizedLiquidated's prediction), and no liquidation left
+    ///   uncovered debt (the liquidator's share is capped at what equity + fund can bear);
+    /// - the keeper deleverages bankrupt accounts right after settleSeries and before every
+    ///   settlement call, and no settlement left uncovered debt on an account that was bankrupt
+    ///   with a position when the call started unless every opposite counterparty had just refused
+    ///   one contract with CounterpartyWouldBeBankrupt.
+    function invariant_noSilentBadDebt() public view {
+        address[] memory accounts = handler.accounts();
+        uint256 negativeFlat;
+        uint256 owed;
+        for (uint256 i = 0; i <= accounts.length; ++i) {
+            address account = i < accounts.length ? accounts[i] : handler.SINK();
+            int256 cash = vault.cashOf(account);
+            uint256 debt = handler.reportedDebt(account);
+            owed += debt;
+            if (market.openSeriesOf(account).length == 0 && cash < 0) {
+                negativeFlat += uint256(-cash);
+                assertEq(uint256(-cash), debt, "a flat account's negative cash == its reported uncovered debt");
+            } else {
+                assertEq(debt, 0, "an account with a position or cash >= 0 owes no reported debt");
+            }
+        }
+        assertEq(
+            negativeFlat,
+            handler.ghostUncoveredReported() - handler.ghostDebtRepaid(),
+            "negative cash of flat accounts == BadDebt uncovered - repaid"
+        );
+        assertEq(owed, negativeFlat, "reported debts sum to the flat accounts' negative cash");
+        if (handler.deleverageMismatches() != 0) {
+            revert(string.concat("a deleveraging differs from the model: ", _hex(handler.lastUnexpected())));
+        }
+        if (handler.unexpectedDeleverageRefusals() != 0) {
+            revert(string.concat("unexpected deleveraging refusal: ", _hex(handler.lastUnexpected())));
+        }
+        if (handler.liquidationUncoveredDebts() != 0) {
+            revert(string.concat("a liquidation left uncovered debt: ", _hex(handler.lastUnexpected())));
+        }
+        if (handler.deleverageableDebtsSettled() != 0) {
+            revert(string.concat("settled with debt a counterparty could take: ", _hex(handler.lastUnexpected())));
+        }
+    }
+
     /// @notice After each run: the run traded at least once; then the handler finishes the
-    /// lifecycle (expiry, settleSeries, every account settled in random batches) and every
-    /// invariant must hold on the settled market too.
+    /// lifecycle (expiry, settleSeries, the keeper's deleveraging in the delay window, the
+    /// accounts in debt settled one by one with a keeper pass before each, then every account in
+    /// random batches) and every invariant must hold on the settled market too. Finishing leaves
+    /// no uncovered debt that a batch drained from the fund (each debtor settles alone), so any
+    /// uncovered settlement debt it adds is of an account no opposite position could take.
     function afterInvariant() public {
-        if (handler.tradesOk() == 0) revert(string.concat("no trade happened in the run:", _statsLine()));
+        // A run whose random calls never traded is uninformative, not wrong (test_lifecycleCoverage
+        // asserts that every path is reached): it is still taken through its lifecycle below.
+        uint256 drained = handler.batchDrainedDebts();
         handler.finishLifecycle(handler.calls());
         if (!handler.allSettled()) revert(string.concat("the lifecycle did not finish:", _statsLine()));
+        assertEq(handler.batchDrainedDebts(), drained, "finishing drained the fund within a batch");
         invariant_onlyUndercollateralizedLiquidated();
         invariant_settledPnlSumsToZero();
         invariant_vaultSolventThroughLifecycle();
         invariant_zeroSumThroughLifecycle();
+        invariant_noSilentBadDebt();
     }
 
     // ------------------------------------------------------------ deterministic coverage
 
     /// @notice A fixed sequence through the whole lifecycle: leveraged trading, index moves and
     /// time, liquidation attempts on healthy accounts (refused), a crash all four relayers sign
-    /// against the most leveraged trader, liquidations by the keeper until nobody is under water
-    /// (at least one leaves bad debt), settleSeries refused before expiry, trading and
-    /// liquidation refused after it, then settleSeries and every account settled. Set
-    /// FM_INVARIANT_STATS=true to print the counters.
+    /// against the most leveraged trader, liquidations by the keeper and deleveraging of the
+    /// accounts in debt beyond the fund until nobody under water can be helped, more trading and
+    /// a second crash on an emptied fund (liquidation refused NeedsDeleveraging, the keeper
+    /// deleverages), deleveraging refused to anyone without the role, settleSeries refused before
+    /// expiry, trading and liquidation refused after it, a crash inside the settlement window,
+    /// then settleSeries (the keeper deleverages at the settlement price), settlement refused
+    /// during the delay window, and every account settled after it. Set FM_INVARIANT_STATS=true to
+    /// print the counters.
     function test_lifecycleCoverage() public {
         for (uint256 i = 0; i < 40; ++i) {
-            uint256 r = uint256(keccak256(abi.encode("lifecycle-coverage", i)));
-            uint256 x = uint256(keccak256(abi.encode(r, 1)));
-            uint256 y = uint256(keccak256(abi.encode(r, 2)));
-            uint256 z = uint256(keccak256(abi.encode(r, 3)));
-            uint256 action = r % 8;
-            if (action < 2) handler.trade(x, y, z);
-            else if (action < 4) handler.matchTrade(x, y, z);
-            else if (action == 4) handler.moveIndex(x, y, 1 + z % 3); // within the breaker
-            else if (action == 5) handler.jumpTime(x);
-            else if (action == 6) handler.liquidate(x, y, z, 0); // any account, any liquidator
-            else handler.withdraw(x, y, z);
+            _randomStep(uint256(keccak256(abi.encode("lifecycle-coverage", i))));
         }
         assertGt(handler.tradesOk(), handler.matchedTrades(), "fills happened");
         assertGt(handler.matchedTrades(), 0, "matched trades happened");
@@ -1395,28 +1990,82 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
         }
         assertGt(handler.partialChecked(), 0, "a partial liquidation restored initial margin");
 
-        // The crash: every relayer signs a 35% move against the most leveraged trader.
+        // The crash: every relayer signs a 35% move against the most leveraged trader; the keeper
+        // liquidates and deleverages.
         handler.moveIndex(3500, 0, _againstMostLeveraged() ? 4 : 0);
         assertGt(handler.underwaterAccounts(), 0, "the crash put an account under water");
-        for (uint256 i = 0; i < 20 && handler.underwaterAccounts() != 0; ++i) {
-            handler.liquidate(i, 0, 0, 1); // an account under water, by the keeper, everything
-        }
-        assertEq(handler.underwaterAccounts(), 0, "the keeper liquidated everyone under water");
+        _rescue();
         for (uint256 i = 0; i < 6; ++i) {
             handler.liquidate(i, 0, 0, 4); // any account: healthy ones are refused
         }
 
+        // More trading, then a second crash: the fund cannot cover the debt, the liquidation is
+        // refused NeedsDeleveraging and the keeper deleverages.
+        for (uint256 i = 0; i < 16; ++i) {
+            uint256 r = uint256(keccak256(abi.encode("lifecycle-coverage-2", i)));
+            handler.trade(r, uint256(keccak256(abi.encode(r, 1))), uint256(keccak256(abi.encode(r, 2))));
+        }
+        _crash();
+        for (uint256 i = 0; i < 6; ++i) {
+            handler.liquidate(i, 0, 0, 1);
+        }
+        // Before the keeper comes, the others trade at full leverage at the new price: a
+        // counterparty that cannot pay for everything.
+        for (uint256 i = 0; i < 5; ++i) {
+            handler.deposit(i, 2_000 * USD);
+        }
+        for (uint256 i = 0; i < 12; ++i) {
+            uint256 r = uint256(keccak256(abi.encode("lifecycle-coverage-4", i)));
+            handler.trade(r, 100, 10_000);
+        }
+        _rescue();
+        for (uint256 i = 0; i < 5; ++i) {
+            handler.deposit(i, 1_500 * USD);
+        }
+        for (uint256 i = 0; i < 16; ++i) {
+            uint256 r = uint256(keccak256(abi.encode("lifecycle-coverage-3", i)));
+            handler.trade(r, uint256(keccak256(abi.encode(r, 1))), uint256(keccak256(abi.encode(r, 2))));
+        }
+        for (uint256 i = 0; i < 5; ++i) {
+            handler.deposit(0, 2_000 * USD); // one trader well funded: it survives the next crash
+        }
+        assertGt(handler.needsDeleveragingRefusals(), 0, "a liquidation was refused NeedsDeleveraging");
+        assertGt(handler.deleveragesOk(), 0, "deleveraging happened");
+        for (uint256 i = 0; i < 12; ++i) {
+            handler.deleverage(i, i, i * 7, 1 + i * 13); // random attempts: refusals predicted
+        }
+        address outsider = address(0xBAD);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                IAccessControl.AccessControlUnauthorizedAccount.selector, outsider, market.DELEVERAGER_ROLE()
+            )
+        );
+        vm.prank(outsider);
+        market.deleverage(address(1), series, address(2), 1);
+
         // Expiry: settleSeries and settle are refused until then, trading after the last
-        // trading time, liquidation after expiry.
+        // trading time, liquidation after expiry. A crash inside the settlement window leaves
+        // accounts in debt at the settlement price: the keeper deleverages them at settleSeries.
         handler.settleSeries();
         handler.settle(1, 1);
+        bool crashed;
         for (uint256 i = 0; i < 30 && !handler.seriesSettled(); ++i) {
             handler.advanceLifecycle(uint256(keccak256(abi.encode("step", i))), i * 37);
             if (block.timestamp >= handler.lastTradingTime()) handler.trade(i, 5, 10_000);
+            bool inWindow = block.timestamp >= handler.windowStart() && block.timestamp + 20 minutes < handler.expiry();
+            if (!crashed && inWindow) {
+                handler.moveIndex(1500, 0, _againstMostLeveraged() ? 4 : 0);
+                crashed = true;
+            }
         }
         assertEq(handler.settleSeriesOk(), 1, "settleSeries succeeded once");
         handler.liquidate(0, 1, 0, 4);
         handler.settleSeries();
+        handler.settle(2, 2); // the delay window: refused
+        assertGt(handler.settlementNotOpenRefusals(), 0, "settlement refused during the delay window");
+        for (uint256 i = 0; i < 10 && block.timestamp < handler.opensAt(); ++i) {
+            handler.advanceLifecycle(uint256(keccak256(abi.encode("wait", i))), i * 41);
+        }
         for (uint256 i = 0; i < 40 && !handler.allSettled(); ++i) {
             handler.settle(i, i);
         }
@@ -1425,6 +2074,10 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
         assertGt(handler.liquidationsOk(), 0, "liquidations happened");
         assertGt(handler.badDebts(), 0, "bad debt was met");
         assertGt(handler.notLiquidatableRefusals(), 0, "healthy accounts were refused");
+        assertGt(handler.deleveragedToZero(), 0, "a deleveraging closed an account out at zero");
+        assertGt(handler.deleveragesAfterSettle(), 0, "the keeper deleveraged at the settlement price");
+        assertGt(handler.deleverageRefusals(), 0, "deleveraging refusals were predicted");
+        assertGt(handler.counterpartyBankruptRefusals(), 0, "a counterparty that could not pay was refused");
         assertGt(handler.refusals(IFuturesMarket.SeriesNotExpired.selector), 0, "settleSeries refused before expiry");
         assertGt(handler.refusals(IFuturesMarket.SeriesNotSettled.selector), 0, "settling refused before settleSeries");
         assertGt(handler.refusals(IFuturesMarket.SeriesAlreadySettled.selector), 0, "a second settleSeries refused");
@@ -1437,6 +2090,36 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
         invariant_settledPnlSumsToZero();
         invariant_vaultSolventThroughLifecycle();
         invariant_zeroSumThroughLifecycle();
+        invariant_noSilentBadDebt();
+    }
+
+    /// @dev One random handler action of the coverage test's opening.
+    function _randomStep(uint256 r) internal {
+        uint256 x = uint256(keccak256(abi.encode(r, 1)));
+        uint256 y = uint256(keccak256(abi.encode(r, 2)));
+        uint256 z = uint256(keccak256(abi.encode(r, 3)));
+        uint256 action = r % 8;
+        if (action < 2) handler.trade(x, y, z);
+        else if (action < 4) handler.matchTrade(x, y, z);
+        else if (action == 4) handler.moveIndex(x, y, 1 + z % 3); // within the breaker
+        else if (action == 5) handler.jumpTime(x);
+        else if (action == 6) handler.liquidate(x, y, z, 0); // any account, any liquidator
+        else handler.withdraw(x, y, z);
+    }
+
+    /// @dev Two 40% moves in a row (every relayer signs) against the most leveraged trader.
+    function _crash() internal {
+        handler.moveIndex(4000, 0, _againstMostLeveraged() ? 4 : 0);
+        handler.moveIndex(4000, 0, _againstMostLeveraged() ? 4 : 0);
+    }
+
+    /// @dev The keeper liquidates (everything) and deleverages until nobody under water is left
+    /// but the bankrupt accounts no counterparty can take over.
+    function _rescue() internal {
+        for (uint256 i = 0; i < 20 && handler.underwaterAccounts() != 0; ++i) {
+            handler.liquidate(i, 0, 0, 1); // an account under water, by the keeper, everything
+            handler.keeperDeleverage();
+        }
     }
 
     /// @dev Whether the most leveraged trader (|size| x index / equity) is long: the crash then
@@ -1487,5 +2170,21 @@ contract FuturesMarketLifecycleInvariantsTest is MarketTestBase {
         s = _kv(s, "withdrawals", handler.withdrawalsOk());
         s = _kv(s, "withdrawalsRefused", handler.withdrawalsRefused());
         s = _kv(s, "insuranceFundings", handler.insuranceFundings());
+        s = _kv(s, "needsDeleveraging", handler.needsDeleveragingRefusals());
+        s = _kv(s, "deleverages", handler.deleveragesOk());
+        s = _kv(s, "deleveragedContracts", handler.deleveragedContracts());
+        s = _kv(s, "deleveragedToZero", handler.deleveragedToZero());
+        s = _kv(s, "deleveragesAfterSettle", handler.deleveragesAfterSettle());
+        s = _kv(s, "deleverageRefusals", handler.deleverageRefusals());
+        s = _kv(s, "cpWouldBeBankrupt", handler.counterpartyBankruptRefusals());
+        s = _kv(s, "keeperPasses", handler.keeperPasses());
+        s = _kv(s, "keeperDeleverages", handler.keeperDeleverages());
+        s = _kv(s, "certifications", handler.certifications());
+        s = _kv(s, "deficitShares", handler.deficitSharesPaid());
+        s = _kv(s, "undeleverageableDebts", handler.undeleverageableDebts());
+        s = _kv(s, "batchDrainedDebts", handler.batchDrainedDebts());
+        s = _kv(s, "liquidationUncovered", handler.liquidationUncoveredDebts());
+        s = _kv(s, "settlementNotOpen", handler.settlementNotOpenRefusals());
+        s = _kv(s, "earlyDebtorSettled", handler.earlyDebtorSettlements());
     }
 }
