@@ -59,7 +59,12 @@ export const RelayerConfigSchema = z.strictObject({
   log: z.strictObject({ level: z.enum(["debug", "info", "warn", "error"]).default("info") }).default({ level: "info" }),
 });
 
-export type RelayerConfig = z.infer<typeof RelayerConfigSchema> & { file: string; baseDir: string };
+/** A validated configuration, its paths resolved. */
+export type RelayerConfig = Omit<z.infer<typeof RelayerConfigSchema>, "stateDir"> & {
+  stateDir: string;
+  file: string;
+  baseDir: string;
+};
 
 /** A configuration that cannot be used: each line names a field and what is wrong with it. */
 export class ConfigError extends Error {
