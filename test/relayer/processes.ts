@@ -1,0 +1,210 @@
+/**
+ * Four `cfx relayer start` processes against a `hardhat node` process, each reading its own local
+ * price API: rounds land with the median of their observations, a relayer stopped with SIGTERM
+ * shuts down cleanly and the others fail over to a quorum of three, and a bad config stops a
+ * relayer at start-up with a message naming the field. Real processes, real HTTP, real time.
+ */
+import { expect } from "chai";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path, { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { JsonRpcProvider, Wallet, id, parseEther } from "ethers";
+
+import { IndexOracle__factory, type IndexOracle } from "../../types/ethers-contracts/index.js";
+import { feedFileName, feedId, median } from "../../src/index/index.js";
+import { HardhatNode, STARTUP_TIMEOUT_MS, freePort } from "../helpers/hardhatNode.js";
+import { json, startPriceServer, type PriceServer } from "../helpers/priceServers.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const FEED = "PROC-TOKEN-OUT";
+const FEED_ID = feedId(FEED);
+const WAD = 10n ** 18n;
+const PARAMS = { heartbeat: 3600, maxObservationAge: 300, maxMoveBps: 5000, minUpdateInterval: 0 };
+
+/** Each relayer's index (the middle of its three model prices), USD per 1M tokens. */
+const INDEXES = ["2.140", "2.145", "2.150", "2.152"];
+const MOVED = ["2.340", "2.345", "2.350", "2.352"];
+
+function modelsBody(index: string) {
+  const perToken = (usdPerMillion: string) => (Number(usdPerMillion) / 1e6).toFixed(12).replace(/0+$/, "");
+  return {
+    data: [
+      { id: "vendor/model-a", pricing: { prompt: "0.000001", completion: perToken("1.000") } },
+      { id: "vendor/model-b", pricing: { prompt: "0.000001", completion: perToken(index) } },
+      { id: "vendor/model-c", pricing: { prompt: "0.000001", completion: perToken("9.000") } },
+    ],
+  };
+}
+
+function feedYaml(url: string): string {
+  return `id: ${FEED}
+description: Test basket of three models, equal weights, median.
+unit: USD per 1M output tokens
+methodologyVersion: 1
+aggregation: weighted-median
+constituents:
+  - { id: model-a, weight: "1", description: Model A }
+  - { id: model-b, weight: "1", description: Model B }
+  - { id: model-c, weight: "1", description: Model C }
+sources:
+  - id: api
+    kind: openrouter-models
+    quoteKind: firm
+    url: ${url}
+    models: { model-a: vendor/model-a, model-b: vendor/model-b, model-c: vendor/model-c }
+    timeoutMs: 1000
+    retries: 0
+limits:
+  maxQuoteAgeSeconds: 600
+  maxDeviationBps: 9000
+  minSourcesPerConstituent: 1
+  minConstituents: 2
+heartbeatSeconds: 3600
+deviationBps: 100
+`;
+}
+
+const wad = (text: string) => BigInt(Math.round(Number(text) * 1000)) * (WAD / 1000n);
+
+/** A `cfx relayer start` process with its output kept. */
+class RelayerProcess {
+  readonly child: ChildProcess;
+  output = "";
+  readonly exited: Promise<number | null>;
+
+  constructor(config: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, [join(ROOT, "bin/cfx.js"), "relayer", "start", "--config", config], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk: Buffer) => (this.output += chunk.toString());
+    this.child.stdout?.on("data", keep);
+    this.child.stderr?.on("data", keep);
+    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill("SIGTERM");
+    return this.exited;
+  }
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe("cfx relayer processes against a hardhat node process", function () {
+  this.timeout(240_000);
+
+  let node: HardhatNode;
+  let provider: JsonRpcProvider;
+  let oracle: IndexOracle;
+  let dir: string;
+  const wallets = [0, 1, 2, 3].map((i) => new Wallet(id(`relayer-process-key-${i}`)));
+  const env = Object.fromEntries(wallets.map((w, i) => [`R${i}_KEY`, w.privateKey]));
+  const servers: PriceServer[] = [];
+  const processes: RelayerProcess[] = [];
+
+  /** The RoundUpdated event of a round (`values` shadows a Result method: read fields by position). */
+  async function roundEvent(roundId: bigint) {
+    const [event] = await oracle.queryFilter(oracle.filters.RoundUpdated(FEED_ID, roundId));
+    if (event === undefined) return undefined;
+    const [, , value, , signers, values] = event.args;
+    return { value, signers: [...signers], values: [...values] };
+  }
+
+  before(async function () {
+    node = new HardhatNode(await freePort());
+    const chainId = await node.ready(STARTUP_TIMEOUT_MS);
+    provider = new JsonRpcProvider(node.url, chainId, { staticNetwork: true, pollingInterval: 100, cacheTimeout: -1 });
+    const deployer = await provider.getSigner(0);
+    const admin = await deployer.getAddress();
+    oracle = await new IndexOracle__factory(deployer).deploy(admin, admin);
+    await oracle.waitForDeployment();
+    await (await oracle.addFeed(FEED_ID, "test", wallets.map((w) => w.address), 1, PARAMS, 64)).wait();
+    for (const wallet of wallets) await (await deployer.sendTransaction({ to: wallet.address, value: parseEther("10") })).wait();
+    dir = await mkdtemp(join(tmpdir(), "cfx-relayer-processes-"));
+    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    for (let i = 0; i < 4; i++) {
+      servers.push(await startPriceServer({ "/api/v1/models": json(modelsBody(INDEXES[i])) }));
+      await mkdir(join(dir, `r${i}`));
+      await writeFile(join(dir, `r${i}`, feedFileName(FEED)), feedYaml(servers[i].url("/api/v1/models")));
+      const peers = ports.filter((_, j) => j !== i).map((p) => `  - http://127.0.0.1:${p}`).join("\n");
+      await writeFile(
+        join(dir, `r${i}.yaml`),
+        `name: relayer-${i}
+rpcUrl: ${node.url}
+oracle: "${await oracle.getAddress()}"
+key: { env: R${i}_KEY }
+listen: { port: ${ports[i]} }
+peers:
+${peers}
+feeds: [r${i}/${feedFileName(FEED)}]
+schedule: { intervalSeconds: 1, graceSeconds: 4, peerTimeoutMs: 500 }
+gas: { replaceAfterSeconds: 5 }
+log: { level: info }
+`,
+      );
+    }
+    for (let i = 0; i < 4; i++) processes.push(new RelayerProcess(join(dir, `r${i}.yaml`), env));
+  });
+
+  after(async function () {
+    for (const p of processes) await p.stop();
+    for (const server of servers) await server.stop();
+    provider?.destroy();
+    await node?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("publishes the first round with the median of at least three relayers' observations", async function () {
+    const event = await until("round 1", 60_000, () => roundEvent(1n));
+    const values = event.values;
+    expect(values.length >= 3).to.equal(true);
+    for (const value of values) expect(INDEXES.map(wad)).to.include(value);
+    expect(event.value).to.equal(median(values));
+  });
+
+  it("publishes again when the prices move, and keeps one round per move", async function () {
+    MOVED.forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(index))));
+    const event = await until("round 2", 60_000, () => roundEvent(2n));
+    for (const value of event.values) expect(MOVED.map(wad)).to.include(value);
+    expect(event.value).to.equal(median(event.values));
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await oracle.feedInfo(FEED_ID)).latestRoundId, "no duplicate round for the same move").to.equal(2n);
+  });
+
+  it("a relayer stopped with SIGTERM exits cleanly, and the other three carry on", async function () {
+    const stopped = processes[0];
+    expect(await stopped.stop()).to.equal(0);
+    expect(stopped.output).to.include('"msg":"relayer stopped"');
+    INDEXES.forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(index))));
+    const event = await until("round 3", 90_000, () => roundEvent(3n));
+    expect(event.signers).not.to.include(wallets[0].address);
+    expect(event.values.length).to.equal(3);
+    expect(event.value).to.equal(median(event.values));
+  });
+
+  it("never writes a key to its output", async function () {
+    for (const [i, p] of processes.entries()) {
+      expect(p.output).not.to.include(wallets[i].privateKey.slice(2));
+    }
+  });
+
+  it("stops at start-up on a bad config with a message naming the field, and no stack trace", async function () {
+    const bad = join(dir, "bad.yaml");
+    await writeFile(bad, `rpcUrl: ${node.url}\noracle: "0x1234"\nkey: { env: R0_KEY }\nlisten: { port: 0 }\nfeeds: [r0/${feedFileName(FEED)}]\n`);
+    const p = new RelayerProcess(bad, env);
+    expect(await p.exited).to.equal(1);
+    expect(p.output.trim()).to.equal(`cfx: ${bad}: oracle: expected a 0x-prefixed 20-byte address`);
+  });
+});
