@@ -97,3 +97,11 @@ describe("relayer configuration", function () {
     });
   });
 });
+
+describe("the shipped example relayer configuration", function () {
+  it("validates, and its feeds resolve to the shipped feed files", async function () {
+    const config = await loadRelayerConfig("config/relayers/example.yaml");
+    expect(config.feeds).to.deep.equal(["h100-hour.yaml", "token-out.yaml"].map((f) => join(process.cwd(), "config/feeds", f)));
+    expect([config.name, config.peers.length, config.key]).to.deep.equal(["relayer-0", 3, { env: "RELAYER_KEY" }]);
+  });
+});
