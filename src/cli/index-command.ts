@@ -1,19 +1,27 @@
-/** `cfx index compute --feed <id> [--snapshot <file>]`: the constituent table and the value. */
+/**
+ * `cfx index compute --feed <id> [--snapshot <file>]`: the constituent table and the value.
+ * `cfx index verify --feed <id> --round <n>`: recompute an on-chain round from the snapshots.
+ */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Command } from "commander";
+import { JsonRpcProvider, isAddress } from "ethers";
 
 import {
   DEFAULT_FEEDS_DIR,
   computeIndex,
   feedFileName,
   formatIndexReport,
+  formatWad,
   loadFeedConfig,
   parseSnapshotYaml,
   type FeedConfig,
   type Quote,
 } from "../index/index.js";
 import { fetchSource } from "../index/sources/index.js";
+import { IndexOracle__factory } from "../../types/ethers-contracts/index.js";
+import { loadRelayerConfig } from "../relayer/config.js";
+import { verifyRound, type RoundVerification } from "../relayer/verify.js";
 
 export function indexCommand(): Command {
   const index = new Command("index").description("compute and check the compute-price indexes");
@@ -36,7 +44,72 @@ export function indexCommand(): Command {
       }
       if (!result.ok) process.exitCode = 2;
     });
+  index
+    .command("verify")
+    .description("recompute every observation of an on-chain round from its relayers' snapshots and compare")
+    .requiredOption("--feed <id>", "feed id, e.g. H100-HOUR")
+    .requiredOption("--round <n>", "the round id")
+    .option("--config <file>", "a relayer config: its rpcUrl, oracle, own URL and peers are used")
+    .option("--rpc <url>", "JSON-RPC endpoint (overrides the config's)")
+    .option("--oracle <address>", "IndexOracle address (overrides the config's)")
+    .option("--relayers <urls>", "comma-separated relayer base URLs (added to the config's)")
+    .option("--feeds-dir <dir>", "where the feed configs are", DEFAULT_FEEDS_DIR)
+    .option("--json", "print the result as JSON")
+    .action(async (options: VerifyOptions) => {
+      const report = await verify(options);
+      if (options.json) process.stdout.write(`${JSON.stringify(report, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2)}\n`);
+      else process.stdout.write(`${formatVerification(report)}\n`);
+      if (!report.ok) process.exitCode = 3;
+    });
   return index;
+}
+
+interface VerifyOptions {
+  feed: string;
+  round: string;
+  config?: string;
+  rpc?: string;
+  oracle?: string;
+  relayers?: string;
+  feedsDir: string;
+  json?: boolean;
+}
+
+async function verify(options: VerifyOptions): Promise<RoundVerification> {
+  if (!/^\d{1,20}$/.test(options.round)) throw new Error(`--round must be a round id, got "${options.round}"`);
+  const config = options.config === undefined ? undefined : await loadRelayerConfig(options.config);
+  const rpc = options.rpc ?? config?.rpcUrl;
+  const oracleAddress = options.oracle ?? config?.oracle;
+  if (rpc === undefined) throw new Error("give --rpc <url> or --config <relayer config>");
+  if (oracleAddress === undefined || !isAddress(oracleAddress)) {
+    throw new Error(`give the oracle as --oracle <address> or --config <relayer config> (got ${oracleAddress ?? "none"})`);
+  }
+  const relayers = [
+    ...(config === undefined ? [] : [`http://${config.listen.host}:${config.listen.port}`, ...config.peers]),
+    ...(options.relayers?.split(",").map((url) => url.trim()).filter((url) => url !== "") ?? []),
+  ];
+  if (relayers.length === 0) throw new Error("give the relayers as --relayers <url,...> or --config <relayer config>");
+  const feed = loadFeedConfig(join(options.feedsDir, feedFileName(options.feed)));
+  const provider = new JsonRpcProvider(rpc);
+  try {
+    return await verifyRound(IndexOracle__factory.connect(oracleAddress, provider), feed, BigInt(options.round), relayers);
+  } finally {
+    provider.destroy();
+  }
+}
+
+function formatVerification(report: RoundVerification): string {
+  const lines = [
+    `${report.feed} round ${report.round}: value ${formatWad(report.value)} (${report.medianMatches ? "the median of its observations" : "NOT the median of its observations"})`,
+    "",
+    ["signer", "on chain", "recomputed", "verdict", "from"].join("  "),
+  ];
+  for (const o of report.observations) {
+    const recomputed = o.recomputedValue === undefined ? "-" : formatWad(o.recomputedValue);
+    lines.push([o.signer, formatWad(o.onchainValue), recomputed, o.verdict, o.relayer ?? o.detail ?? "-"].join("  "));
+  }
+  lines.push("", report.ok ? "verified" : "NOT verified");
+  return lines.join("\n");
 }
 
 async function liveQuotes(feed: FeedConfig, nowOption: string | undefined): Promise<{ quotes: Quote[]; now: number }> {

@@ -13,7 +13,9 @@ import { JsonRpcProvider, Wallet, id, parseEther, type JsonRpcSigner } from "eth
 import pino from "pino";
 
 import { IndexOracle__factory, type IndexOracle } from "../../types/ethers-contracts/index.js";
-import { feedFileName, feedId, median } from "../../src/index/index.js";
+import { feedFileName, feedId, loadFeedConfig, median } from "../../src/index/index.js";
+import { main } from "../../src/cli/main.js";
+import { verifyRound } from "../../src/relayer/verify.js";
 import { parseRelayerConfig } from "../../src/relayer/config.js";
 import { Relayer } from "../../src/relayer/relayer.js";
 import { transmitterTurn } from "../../src/relayer/schedule.js";
@@ -242,6 +244,64 @@ describe("relayers publishing a feed to a real node", function () {
         await provider.getTransactionCount(wallet.address, "latest"),
       );
     }
+  });
+
+  it("verifies a round: every observation recomputed from the snapshot its relayer serves", async function () {
+    const feed = loadFeedConfig(join(dir, "r0", feedFileName(FEED)));
+    const round = (await readFeed(oracle, FEED_ID)).latestRoundId;
+    const urls = relayers.filter((r): r is Relayer => r !== undefined).map((r) => r.url);
+    const report = await verifyRound(oracle, feed, round, urls);
+    expect(report.medianMatches).to.equal(true);
+    expect(report.observations.map((o) => o.verdict)).to.deep.equal(report.observations.map(() => "verified"));
+    for (const o of report.observations) expect(o.recomputedValue).to.equal(o.onchainValue);
+    // A relayer serving a doctored snapshot under the same hash is caught.
+    const first = report.observations[0];
+    const genuine = (await (await fetch(`${first.relayer}/v1/snapshots/${first.inputsHash}`)).json()) as {
+      quotes: { price: string }[];
+    };
+    genuine.quotes[1].price = "2.999";
+    const forger = await startPriceServer({ [`/v1/snapshots/${first.inputsHash}`]: json(genuine) });
+    try {
+      const forged = await verifyRound(oracle, feed, round, [forger.baseUrl, ...urls]);
+      expect(forged.observations[0].verdict).to.equal("mismatch");
+      expect(forged.observations[0].recomputedValue).not.to.equal(first.onchainValue);
+    } finally {
+      await forger.stop();
+    }
+    // Asking one relayer only: the others' snapshots cannot be found, and the round is not verified.
+    const partial = await verifyRound(oracle, feed, round, [urls[0]]);
+    expect(partial.ok).to.equal(false);
+    expect(partial.observations.filter((o) => o.verdict === "no-snapshot")).to.have.length(report.observations.length - 1);
+  });
+
+  it("cfx index verify prints the table and exits 0 on a verified round, 3 otherwise", async function () {
+    const round = (await readFeed(oracle, FEED_ID)).latestRoundId;
+    const urls = relayers.filter((r): r is Relayer => r !== undefined).map((r) => r.url);
+    const args = (relayerUrls: string[]) => [
+      "index", "verify", "--feed", FEED, "--round", round.toString(), "--rpc", node.url,
+      "--oracle", oracleAddress, "--relayers", relayerUrls.join(","), "--feeds-dir", join(dir, "r0"),
+    ];
+    const oracleAddress = await oracle.getAddress();
+    const run = async (argv: string[]) => {
+      let out = "";
+      const write = process.stdout.write.bind(process.stdout);
+      process.stdout.write = ((chunk: string) => ((out += chunk), true)) as typeof process.stdout.write;
+      const before = process.exitCode;
+      try {
+        const code = await main(argv);
+        return { code: process.exitCode ?? code, out };
+      } finally {
+        process.stdout.write = write;
+        process.exitCode = before;
+      }
+    };
+    const good = await run(args(urls));
+    expect(good.code).to.equal(0);
+    expect(good.out).to.include(`${FEED} round ${round}: value `);
+    expect(good.out.trim().endsWith("verified")).to.equal(true);
+    const bad = await run(args([urls[0]]));
+    expect(bad.code).to.equal(3);
+    expect(bad.out.trim().endsWith("NOT verified")).to.equal(true);
   });
 
   it("serves its observation and the snapshot behind it, and reports health and metrics", async function () {
