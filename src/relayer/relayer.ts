@@ -20,7 +20,7 @@ import type { Observed } from "./observer.js";
 import { observeFeed } from "./observer.js";
 import { toJson, type ObservationJson } from "./observationWire.js";
 import { gatherObservations } from "./peers.js";
-import { dueReason, isMyTurn } from "./schedule.js";
+import { dueReason, transmitterTurn } from "./schedule.js";
 import { startServer, type RunningServer } from "./server.js";
 import { TxManager, type TxOutcome } from "./txManager.js";
 
@@ -205,8 +205,11 @@ export class Relayer {
         this.log.warn({ feed: feed.id, error: (error as Error).message }, "cannot read the oracle");
         continue;
       }
-      if (state.paused || !isMyTurn(state, this.address, now, this.config.schedule.graceSeconds)) continue;
-      if (now < state.updatedAt + state.minUpdateInterval) continue;
+      const turn = transmitterTurn(state, now, this.config.schedule.graceSeconds);
+      this.log.debug({ feed: feed.id, round: (state.latestRoundId + 1n).toString(), transmitter: turn.transmitter, attempt: turn.attempt }, "turn");
+      if (state.paused || turn.transmitter.toLowerCase() !== this.address.toLowerCase()) continue;
+      // The oracle's own guard, on block time: the next block is at least one second later.
+      if (BigInt(state.updatedAt + state.minUpdateInterval) > blockTime + 1n) continue;
       const gathered = await gatherObservations(
         this.config.peers,
         feed.id,
@@ -228,6 +231,7 @@ export class Relayer {
       // Like OCR, the deviation rule looks at the report's median, not at this relayer's own value.
       const reportMedian = median(gathered.accepted.map((o) => o.value));
       const due = dueReason(state, reportMedian, now, feed.heartbeatSeconds, feed.deviationBps);
+      this.log.debug({ feed: feed.id, median: reportMedian.toString(), onchain: state.value.toString(), due }, "due?");
       if (due === null) continue;
       const needed = observationsNeeded(state, reportMedian);
       if (gathered.accepted.length < needed) {
