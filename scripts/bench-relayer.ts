@@ -18,6 +18,7 @@ import { parseRelayerConfig } from "../src/relayer/config.js";
 import { Relayer } from "../src/relayer/relayer.js";
 import { HardhatNode, STARTUP_TIMEOUT_MS, freePort } from "../test/helpers/hardhatNode.js";
 import { json, startPriceServer, type PriceServer } from "../test/helpers/priceServers.js";
+import { ORACLE_PARAMS, basket, feedYaml, modelsBody } from "../test/helpers/relayerHarness.js";
 
 const WAD = 10n ** 18n;
 
@@ -75,36 +76,10 @@ for (const r of rows) {
 const FEEDS = ["BENCH-A", "BENCH-B", "BENCH-C"];
 /** Each relayer's middle price (its index) before the moves. */
 const ORIGINAL = ["2.140", "2.145", "2.150", "2.152"];
-const PARAMS = { heartbeat: 3600, maxObservationAge: 300, maxMoveBps: 5000, minUpdateInterval: 0 };
 
-function modelsBody(index: string) {
-  const perToken = (usd: string) => (Number(usd) / 1e6).toFixed(12).replace(/0+$/, "");
-  return {
-    data: FEEDS.flatMap((feed) => [
-      { id: `${feed.toLowerCase()}/low`, pricing: { prompt: "0", completion: perToken("1.000") } },
-      { id: `${feed.toLowerCase()}/mid`, pricing: { prompt: "0", completion: perToken(index) } },
-      { id: `${feed.toLowerCase()}/high`, pricing: { prompt: "0", completion: perToken("9.000") } },
-    ]),
-  };
-}
-
-function feedYaml(feed: string, url: string): string {
-  const slug = feed.toLowerCase();
-  return `id: ${feed}
-description: Benchmark basket.
-unit: USD per 1M output tokens
-methodologyVersion: 1
-aggregation: weighted-median
-constituents:
-  - { id: low, weight: "1", description: low }
-  - { id: mid, weight: "1", description: mid }
-  - { id: high, weight: "1", description: high }
-sources:
-  - { id: api, kind: openrouter-models, quoteKind: firm, url: "${url}", models: { low: ${slug}/low, mid: ${slug}/mid, high: ${slug}/high }, retries: 0 }
-limits: { maxQuoteAgeSeconds: 600, maxDeviationBps: 9000, minSourcesPerConstituent: 1, minConstituents: 2 }
-heartbeatSeconds: 3600
-deviationBps: 100
-`;
+/** Every feed's basket on one API; feed A's middle model at `indexA`, the others at `index`. */
+function prices(index: string, indexA = index) {
+  return modelsBody({ ...basket(indexA, "bench-a"), ...basket(index, "bench-b"), ...basket(index, "bench-c") });
 }
 
 const node = new HardhatNode(await freePort());
@@ -119,15 +94,15 @@ try {
   const oracle = await new IndexOracle__factory(deployer).deploy(admin, admin);
   await oracle.waitForDeployment();
   const wallets = [0, 1, 2, 3].map((i) => new Wallet(id(`bench-relayer-${i}`)));
-  for (const feed of FEEDS) await (await oracle.addFeed(feedId(feed), feed, wallets.map((w) => w.address), 1, PARAMS, 64)).wait();
+  for (const feed of FEEDS) await (await oracle.addFeed(feedId(feed), feed, wallets.map((w) => w.address), 1, ORACLE_PARAMS, 64)).wait();
   for (const w of wallets) await (await deployer.sendTransaction({ to: w.address, value: parseEther("10") })).wait();
   const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
   const env = Object.fromEntries(wallets.map((w, i) => [`B${i}_KEY`, w.privateKey]));
   for (let i = 0; i < 4; i++) {
-    const server = await startPriceServer({ "/api/v1/models": json(modelsBody(ORIGINAL[i])) });
+    const server = await startPriceServer({ "/api/v1/models": json(prices(ORIGINAL[i])) });
     servers.push(server);
     await mkdir(join(dir, `r${i}`));
-    for (const feed of FEEDS) await writeFile(join(dir, `r${i}`, feedFileName(feed)), feedYaml(feed, server.url("/api/v1/models")));
+    for (const feed of FEEDS) await writeFile(join(dir, `r${i}`, feedFileName(feed)), feedYaml(feed, server.url("/api/v1/models"), feed.toLowerCase()));
     const config = parseRelayerConfig(
       {
         name: `bench-${i}`,
@@ -166,12 +141,9 @@ try {
   for (let k = 0; k < 3; k++) {
     const mid = (2.2 + 0.1 * k).toFixed(3);
     // Only feed A's middle model moves; B and C keep each relayer's original prices.
-    const body = (relayer: number, index: string) => ({
-      data: modelsBody(ORIGINAL[relayer]).data.map((m) => (m.id === "bench-a/mid" ? modelsBody(index).data[1] : m)),
-    });
     const block0 = await provider.getBlockNumber();
     const t0 = performance.now();
-    servers.forEach((s, i) => s.set("/api/v1/models", json(body(i, (Number(mid) + i * 0.002).toFixed(3)))));
+    servers.forEach((s, i) => s.set("/api/v1/models", json(prices(ORIGINAL[i], (Number(mid) + i * 0.002).toFixed(3)))));
     const event = await waitFor("BENCH-A", 2n + BigInt(k));
     latencies.push({ seconds: (performance.now() - t0) / 1000, blocks: event.blockNumber - block0 });
     const receipt = (await provider.getTransactionReceipt(event.transactionHash))!;

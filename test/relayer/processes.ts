@@ -16,57 +16,17 @@ import { IndexOracle__factory, type IndexOracle } from "../../types/ethers-contr
 import { feedFileName, feedId, median } from "../../src/index/index.js";
 import { HardhatNode, STARTUP_TIMEOUT_MS, freePort } from "../helpers/hardhatNode.js";
 import { json, startPriceServer, type PriceServer } from "../helpers/priceServers.js";
+import { basket, feedYaml, modelsBody, wad3 } from "../helpers/relayerHarness.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const FEED = "PROC-TOKEN-OUT";
 const FEED_ID = feedId(FEED);
-const WAD = 10n ** 18n;
 const PARAMS = { heartbeat: 3600, maxObservationAge: 300, maxMoveBps: 5000, minUpdateInterval: 0 };
 
 /** Each relayer's index (the middle of its three model prices), USD per 1M tokens. */
 const INDEXES = ["2.140", "2.145", "2.150", "2.152"];
 const MOVED = ["2.340", "2.345", "2.350", "2.352"];
 
-function modelsBody(index: string) {
-  const perToken = (usdPerMillion: string) => (Number(usdPerMillion) / 1e6).toFixed(12).replace(/0+$/, "");
-  return {
-    data: [
-      { id: "vendor/model-a", pricing: { prompt: "0.000001", completion: perToken("1.000") } },
-      { id: "vendor/model-b", pricing: { prompt: "0.000001", completion: perToken(index) } },
-      { id: "vendor/model-c", pricing: { prompt: "0.000001", completion: perToken("9.000") } },
-    ],
-  };
-}
-
-function feedYaml(url: string): string {
-  return `id: ${FEED}
-description: Test basket of three models, equal weights, median.
-unit: USD per 1M output tokens
-methodologyVersion: 1
-aggregation: weighted-median
-constituents:
-  - { id: model-a, weight: "1", description: Model A }
-  - { id: model-b, weight: "1", description: Model B }
-  - { id: model-c, weight: "1", description: Model C }
-sources:
-  - id: api
-    kind: openrouter-models
-    quoteKind: firm
-    url: ${url}
-    models: { model-a: vendor/model-a, model-b: vendor/model-b, model-c: vendor/model-c }
-    timeoutMs: 1000
-    retries: 0
-limits:
-  maxQuoteAgeSeconds: 600
-  maxDeviationBps: 9000
-  minSourcesPerConstituent: 1
-  minConstituents: 2
-heartbeatSeconds: 3600
-deviationBps: 100
-`;
-}
-
-const wad = (text: string) => BigInt(Math.round(Number(text) * 1000)) * (WAD / 1000n);
 
 /** A `cfx relayer start` process with its output kept. */
 class RelayerProcess {
@@ -135,9 +95,9 @@ describe("cfx relayer processes against a hardhat node process", function () {
     dir = await mkdtemp(join(tmpdir(), "cfx-relayer-processes-"));
     const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
     for (let i = 0; i < 4; i++) {
-      servers.push(await startPriceServer({ "/api/v1/models": json(modelsBody(INDEXES[i])) }));
+      servers.push(await startPriceServer({ "/api/v1/models": json(modelsBody(basket(INDEXES[i]))) }));
       await mkdir(join(dir, `r${i}`));
-      await writeFile(join(dir, `r${i}`, feedFileName(FEED)), feedYaml(servers[i].url("/api/v1/models")));
+      await writeFile(join(dir, `r${i}`, feedFileName(FEED)), feedYaml(FEED, servers[i].url("/api/v1/models")));
       const peers = ports.filter((_, j) => j !== i).map((p) => `  - http://127.0.0.1:${p}`).join("\n");
       await writeFile(
         join(dir, `r${i}.yaml`),
@@ -170,14 +130,14 @@ log: { level: info }
     const event = await until("round 1", 60_000, () => roundEvent(1n));
     const values = event.values;
     expect(values.length >= 3).to.equal(true);
-    for (const value of values) expect(INDEXES.map(wad)).to.include(value);
+    for (const value of values) expect(INDEXES.map(wad3)).to.include(value);
     expect(event.value).to.equal(median(values));
   });
 
   it("publishes again when the prices move, and keeps one round per move", async function () {
-    MOVED.forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(index))));
+    MOVED.forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(basket(index)))));
     const event = await until("round 2", 60_000, () => roundEvent(2n));
-    for (const value of event.values) expect(MOVED.map(wad)).to.include(value);
+    for (const value of event.values) expect(MOVED.map(wad3)).to.include(value);
     expect(event.value).to.equal(median(event.values));
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect((await oracle.feedInfo(FEED_ID)).latestRoundId, "no duplicate round for the same move").to.equal(2n);
@@ -187,7 +147,7 @@ log: { level: info }
     const stopped = processes[0];
     expect(await stopped.stop()).to.equal(0);
     expect(stopped.output).to.include('"msg":"relayer stopped"');
-    INDEXES.forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(index))));
+    INDEXES.forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(basket(index)))));
     const event = await until("round 3", 90_000, () => roundEvent(3n));
     expect(event.signers).not.to.include(wallets[0].address);
     expect(event.values.length).to.equal(3);
