@@ -45,6 +45,8 @@ export interface TickSummary {
 
 export class Relayer {
   private readonly latest = new Map<string, Observed>();
+  /** The errors of each feed's sources at its last observation, by source id. */
+  private readonly sourceErrors = new Map<string, Map<string, string>>();
   private readonly snapshots = new Map<string, unknown>();
   private lastRpcOk = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -154,12 +156,15 @@ export class Relayer {
             baseDir: process.cwd(),
             signal: this.abort.signal,
           });
+          const errors = new Map<string, string>();
           for (const outcome of observed.outcomes) {
             if (!outcome.ok) {
+              errors.set(outcome.source, outcome.error);
               this.metrics.sourceErrors.inc({ feed: feed.id, source: outcome.source });
               this.log.warn({ feed: feed.id, source: outcome.source, error: outcome.error }, "source error");
             }
           }
+          this.sourceErrors.set(feed.id, errors);
           if (observed.signed === undefined) {
             this.metrics.failures.inc({ stage: "compute" });
             this.log.warn({ feed: feed.id, error: observed.result.ok ? "" : observed.result.error }, "no index value");
@@ -300,10 +305,15 @@ export class Relayer {
     const now = this.clock();
     const freshFor = Math.max(60, 3 * this.config.schedule.intervalSeconds);
     const newest = Math.max(0, ...[...this.latest.values()].map((o) => Number(o.signed?.observedAt ?? 0n)));
-    const checks = {
+    const checks: Record<string, string> = {
       observation: newest === 0 ? "none yet" : now - newest <= freshFor ? "fresh" : `${now - newest} s old`,
       rpc: this.lastRpcOk === 0 ? "not reached yet" : now - this.lastRpcOk <= freshFor ? "reachable" : `unreachable for ${now - this.lastRpcOk} s`,
     };
-    return { ok: checks.observation === "fresh" && checks.rpc === "reachable", checks };
+    const ok = checks.observation === "fresh" && checks.rpc === "reachable";
+    // Informational: a failing source is worth a look but the index may still be computed.
+    for (const [feed, errors] of this.sourceErrors) {
+      for (const [source, error] of errors) checks[`source ${feed}/${source}`] = error;
+    }
+    return { ok, checks };
   }
 }
