@@ -29,20 +29,17 @@ import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import { id, keccak256, toUtf8Bytes, type Signer } from "ethers";
 
-import type { FuturesMarket, MarginVault } from "../types/ethers-contracts/index.js";
+import type { FuturesMarket } from "../types/ethers-contracts/index.js";
 import {
   DEPOSIT,
   FEED,
   HEARTBEAT,
   HOUR,
   INITIAL_INDEX,
-  MINTED,
-  BPS,
   USD,
   abs,
   blockTimeOf,
   buyerPays,
-  ceilDiv,
   expectVaultHoldsWhatItOwes,
   feeOf,
   floorDiv,
@@ -60,6 +57,10 @@ import {
   twapOfRounds,
   type IndexRound,
   type MarketFx,
+  depositFrom,
+  fundInsurance,
+  pushQuorum,
+  stepIndexTo,
 } from "./helpers/market.js";
 import { feedId, uniformReport } from "./helpers/oracle.js";
 
@@ -233,50 +234,6 @@ function by(fx: MarketFx, signer: Signer): FuturesMarket {
   return fx.market.connect(signer) as FuturesMarket;
 }
 
-function vaultBy(fx: MarketFx, signer: Signer): MarginVault {
-  return fx.vault.connect(signer) as MarginVault;
-}
-
-/** Stores `value` as a round signed by 3 of the 4 relayers (2f + 1): the circuit breaker applies. */
-async function pushQuorum(fx: MarketFx, value: bigint, feed: string = FEED): Promise<void> {
-  const report = await uniformReport(fx.oracle, fx.relayers.slice(0, 3), feed, value, await latestTime(fx));
-  await (await fx.oracle.submit([report])).wait();
-}
-
-/** Moves the feed's index to `target` in rounds of at most the feed's maxMoveBps, one a minute. */
-async function stepIndexTo(fx: MarketFx, target: bigint, feed: string = FEED): Promise<bigint[]> {
-  const { params } = await fx.oracle.feedInfo(feed);
-  const maxMove = BigInt(params.maxMoveBps);
-  const interval = 60n > BigInt(params.minUpdateInterval) ? 60n : BigInt(params.minUpdateInterval) + 1n;
-  let current = (await fx.oracle.latestValue(feed)).value;
-  const path: bigint[] = [];
-  while (current !== target) {
-    const next =
-      target < current
-        ? [target, ceilDiv(current * (BPS - maxMove), BPS)].reduce((a, b) => (a > b ? a : b))
-        : min(target, (current * (BPS + maxMove)) / BPS);
-    await time.increase(interval);
-    await pushQuorum(fx, next, feed);
-    path.push(next);
-    current = next;
-  }
-  return path;
-}
-
-async function depositFrom(fx: MarketFx, signer: Signer, amount: bigint): Promise<void> {
-  const address = await signer.getAddress();
-  await (await fx.usd.mint(address, MINTED)).wait();
-  await (await fx.usd.connect(signer).approve(fx.vaultAddress, MINTED)).wait();
-  await (await vaultBy(fx, signer).deposit(amount)).wait();
-}
-
-/** The admin adds `amount` to the insurance fund. */
-async function fundInsurance(fx: MarketFx, amount: bigint): Promise<void> {
-  await (await fx.usd.mint(fx.admin.address, amount)).wait();
-  await (await fx.usd.approve(fx.vaultAddress, amount)).wait();
-  await (await fx.vault.fundInsurance(amount)).wait();
-}
-
 /** The market fixture plus erin and frank (nothing deposited yet). */
 async function withTraders(connection: NetworkConnection) {
   const fx = await marketFixture(connection);
@@ -296,7 +253,7 @@ async function longFixture(connection: NetworkConnection) {
 /** longFixture after the index fell to P_CRASH: erin's equity is -82.999999 USD. */
 async function crashFixture(connection: NetworkConnection) {
   const fx = await longFixture(connection);
-  const path = await stepIndexTo(fx, P_CRASH);
+  const path = await stepIndexTo(fx, time, P_CRASH);
   return { ...fx, path };
 }
 
@@ -305,7 +262,7 @@ async function shortFixture(connection: NetworkConnection) {
   const fx = await withTraders(connection);
   await depositFrom(fx, fx.erin, ERIN_DEPOSIT);
   await trade(fx, fx.alice, fx.erin, { makerIsBuy: true, size: 10n, price: P250 });
-  await stepIndexTo(fx, P_SPIKE);
+  await stepIndexTo(fx, time, P_SPIKE);
   return fx;
 }
 
@@ -325,7 +282,7 @@ async function twoSeriesFixture(connection: NetworkConnection) {
   await depositFrom(fx, fx.erin, 625n * USD);
   await trade(fx, fx.alice, fx.erin, { size: 10n, price: P250 });
   await trade(fx, fx.alice, fx.erin, { size: 4n, price: P250, series: seriesB });
-  await stepIndexTo(fx, P_CRASH);
+  await stepIndexTo(fx, time, P_CRASH);
   return { ...fx, paramsB, seriesB };
 }
 
@@ -344,7 +301,7 @@ async function thinCounterpartyFixture(connection: NetworkConnection) {
   await depositFrom(fx, fx.frank, FRANK_DEPOSIT);
   await trade(fx, fx.frank, fx.erin, { size: 10n, price: P250 });
   await trade(fx, fx.bob, fx.frank, { size: FRANK_B_SIZE, price: P250, series: seriesB });
-  await stepIndexTo(fx, P_CRASH);
+  await stepIndexTo(fx, time, P_CRASH);
   return { ...fx, seriesB };
 }
 
@@ -389,7 +346,7 @@ async function twoDebtorsSettledFixture(connection: NetworkConnection) {
   await trade(fx, fx.alice, fx.erin, { size: 10n, price: P250 });
   await trade(fx, fx.alice, fx.frank, { size: 10n, price: P250 });
   await trade(fx, fx.carol, fx.bob, { size: 3n, price: P250 });
-  await stepIndexTo(fx, P_CRASH);
+  await stepIndexTo(fx, time, P_CRASH);
   return settledBy(connection, await inSettlementWindow(connection, fx));
 }
 
@@ -406,7 +363,7 @@ async function stalePositionFixture(connection: NetworkConnection) {
   await depositFrom(fx, fx.erin, ERIN_DEPOSIT + 60n * USD);
   await trade(fx, fx.alice, fx.erin, { series: otherSeries, size: 1n });
   await trade(fx, fx.alice, fx.erin, { size: 10n, price: P250 });
-  await stepIndexTo(fx, P_CRASH);
+  await stepIndexTo(fx, time, P_CRASH);
   await time.increase(HEARTBEAT);
   await pushQuorum(fx, P_CRASH);
   return fx;

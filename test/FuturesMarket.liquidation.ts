@@ -36,7 +36,6 @@ import {
   FEED,
   HEARTBEAT,
   INITIAL_INDEX,
-  MINTED,
   TICK,
   TOKEN_SCALE,
   USD,
@@ -57,6 +56,10 @@ import {
   trade,
   type MarketFx,
   solvencyCheckedLoader,
+  depositFrom,
+  fundInsurance,
+  pushQuorum,
+  stepIndexTo,
 } from "./helpers/market.js";
 import { feedId, uniformReport } from "./helpers/oracle.js";
 
@@ -176,50 +179,6 @@ function afterTrade(size: bigint, entry: bigint, delta: bigint, price: bigint) {
 
 // ------------------------------------------------------------------------------- set-up
 
-/** Stores `value` as a round signed by 3 of the 4 relayers (2f + 1): the circuit breaker applies. */
-async function pushQuorum(fx: MarketFx, value: bigint, feed: string = FEED): Promise<void> {
-  const report = await uniformReport(fx.oracle, fx.relayers.slice(0, 3), feed, value, await latestTime(fx));
-  await (await fx.oracle.submit([report])).wait();
-}
-
-/**
- * Moves the feed's index to `target` in rounds of at most the feed's maxMoveBps each, every
- * round `every` seconds (at least minUpdateInterval) after the last. Returns the values stored.
- */
-async function stepIndexTo(fx: MarketFx, target: bigint, every = 60n, feed: string = FEED): Promise<bigint[]> {
-  const { params } = await fx.oracle.feedInfo(feed);
-  const maxMove = BigInt(params.maxMoveBps);
-  const interval = every > BigInt(params.minUpdateInterval) ? every : BigInt(params.minUpdateInterval) + 1n;
-  let current = (await fx.oracle.latestValue(feed)).value;
-  const path: bigint[] = [];
-  while (current !== target) {
-    // |next - current| x 10,000 <= current x maxMoveBps.
-    const next =
-      target < current
-        ? [target, ceilDiv(current * (BPS - maxMove), BPS)].reduce((a, b) => (a > b ? a : b))
-        : min(target, (current * (BPS + maxMove)) / BPS);
-    await time.increase(interval);
-    await pushQuorum(fx, next, feed);
-    path.push(next);
-    current = next;
-  }
-  return path;
-}
-
-async function depositFrom(fx: MarketFx, signer: Signer, amount: bigint): Promise<void> {
-  const address = await signer.getAddress();
-  await (await fx.usd.mint(address, MINTED)).wait();
-  await (await fx.usd.connect(signer).approve(fx.vaultAddress, MINTED)).wait();
-  await (await vaultBy(fx, signer).deposit(amount)).wait();
-}
-
-/** The admin adds `amount` to the insurance fund. */
-async function fundInsurance(fx: MarketFx, amount: bigint): Promise<void> {
-  await (await fx.usd.mint(fx.admin.address, amount)).wait();
-  await (await fx.usd.approve(fx.vaultAddress, amount)).wait();
-  await (await fx.vault.fundInsurance(amount)).wait();
-}
-
 /** The market fixture plus erin (521.25 USD deposited) and frank (nothing deposited yet). */
 async function withErin(connection: NetworkConnection) {
   const fx = await marketFixture(connection);
@@ -240,7 +199,7 @@ async function longFixture(connection: NetworkConnection) {
 /** erin's long with the index at M1: equity 220 USD, maintenance 264 USD, initial 440 USD. */
 async function underwaterFixture(connection: NetworkConnection) {
   const fx = await longFixture(connection);
-  const path = await stepIndexTo(fx, M1);
+  const path = await stepIndexTo(fx, time, M1);
   return { ...fx, path };
 }
 
@@ -248,7 +207,7 @@ async function underwaterFixture(connection: NetworkConnection) {
 async function bobShortFixture(connection: NetworkConnection) {
   const fx = await longFixture(connection);
   await trade(fx, fx.bob, fx.carol, { size: 3n, price: P250 });
-  await stepIndexTo(fx, M1);
+  await stepIndexTo(fx, time, M1);
   return fx;
 }
 
@@ -256,14 +215,14 @@ async function bobShortFixture(connection: NetworkConnection) {
 async function shortFixture(connection: NetworkConnection) {
   const fx = await withErin(connection);
   await trade(fx, fx.alice, fx.erin, { makerIsBuy: true, size: 10n, price: P250 });
-  await stepIndexTo(fx, P280);
+  await stepIndexTo(fx, time, P280);
   return fx;
 }
 
 /** erin's long after a crash to 1.90: equity -80 USD. */
 async function crashFixture(connection: NetworkConnection) {
   const fx = await longFixture(connection);
-  await stepIndexTo(fx, P190);
+  await stepIndexTo(fx, time, P190);
   return fx;
 }
 
@@ -306,7 +265,7 @@ describe("FuturesMarket: liquidation", function () {
 
     it("refuses an account below initial margin but above maintenance", async function () {
       const fx = await load(longFixture);
-      await stepIndexTo(fx, P230);
+      await stepIndexTo(fx, time, P230);
       const m = marginOf(LONG_CASH, 10n, P230);
       expect([m.equity, m.initialMargin, m.maintenanceMargin]).to.deep.equal([320n * USD, 460n * USD, 276n * USD]);
       await expect(by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n))
@@ -316,7 +275,7 @@ describe("FuturesMarket: liquidation", function () {
 
     it("refuses an account exactly at maintenance (equity == maintenance margin)", async function () {
       const fx = await load(longFixture);
-      await stepIndexTo(fx, P225); // a 10% fall: exactly the breaker's limit
+      await stepIndexTo(fx, time, P225); // a 10% fall: exactly the breaker's limit
       const m = marginOf(LONG_CASH, 10n, P225);
       expect(m.equity).to.equal(m.maintenanceMargin);
       expect(m.equity).to.equal(270n * USD);
@@ -327,8 +286,8 @@ describe("FuturesMarket: liquidation", function () {
 
     it("liquidates an account one tick below maintenance", async function () {
       const fx = await load(longFixture);
-      await stepIndexTo(fx, P225);
-      await stepIndexTo(fx, P2249);
+      await stepIndexTo(fx, time, P225);
+      await stepIndexTo(fx, time, P2249);
       const m = marginOf(LONG_CASH, 10n, P2249);
       expect(m.equity < BigInt(m.maintenanceMargin)).to.equal(true);
       const liq = liquidationOf(10n, 10n, m.equity, m.initialMargin, P2249);
@@ -544,7 +503,7 @@ describe("FuturesMarket: liquidation", function () {
       const fx = await load(withErin);
       await depositFrom(fx, fx.frank, 703_492_902n);
       await trade(fx, fx.alice, fx.frank, { size: 10n, price: P250 });
-      await stepIndexTo(fx, 1_954_083_803_623_527_604n);
+      await stepIndexTo(fx, time, 1_954_083_803_623_527_604n);
       await (await by(fx, fx.bob).liquidate(fx.frank.address, fx.series, 10n)).wait();
       const after = await fx.vault.accountMargin(fx.frank.address);
       expect(after.openPositions).to.equal(1n);
@@ -660,7 +619,7 @@ describe("FuturesMarket: liquidation", function () {
       await trade(fx, fx.alice, fx.erin, { series: otherSeries, size: 1n });
       await trade(fx, fx.alice, fx.erin, { size: 10n, price: P250 });
       // The H100 index falls and stays fresh; the other feed goes stale.
-      await stepIndexTo(fx, M1);
+      await stepIndexTo(fx, time, M1);
       await time.increase(HEARTBEAT);
       await pushQuorum(fx, M1);
       const m = await fx.vault.accountMargin(fx.erin.address);
@@ -710,7 +669,7 @@ describe("FuturesMarket: liquidation", function () {
     it("liquidates after the last trading time and before expiry", async function () {
       const fx = await load(longFixture);
       await time.increaseTo(fx.params.lastTradingTime);
-      await stepIndexTo(fx, M1);
+      await stepIndexTo(fx, time, M1);
       const liq = expected();
       const tx = await by(fx, fx.bob).liquidate(fx.erin.address, fx.series, 10n);
       await expect(tx)

@@ -549,3 +549,55 @@ export async function waitForAccountSettlement(
   if (BigInt(await clock.time.latest()) < opensAt) await clock.time.increaseTo(opensAt);
   return opensAt;
 }
+
+// ----------------------------------------------------------------------------- index moves and funding
+
+/** Stores `value` as a round signed by 3 of the 4 relayers (2f + 1): the circuit breaker applies. */
+export async function pushQuorum(fx: Pick<MarketFx, "oracle" | "relayers" | "ethers">, value: bigint, feed: string = FEED): Promise<void> {
+  const report = await uniformReport(fx.oracle, fx.relayers.slice(0, 3), feed, value, await latestTime(fx));
+  await (await fx.oracle.submit([report])).wait();
+}
+
+/**
+ * Moves the feed's index to `target` in rounds of at most the feed's maxMoveBps each, every
+ * round `every` seconds (at least minUpdateInterval) after the last. Returns the values stored.
+ */
+export async function stepIndexTo(
+  fx: Pick<MarketFx, "oracle" | "relayers" | "ethers">,
+  time: { increase(seconds: bigint): Promise<unknown> },
+  target: bigint,
+  every = 60n,
+  feed: string = FEED,
+): Promise<bigint[]> {
+  const { params } = await fx.oracle.feedInfo(feed);
+  const maxMove = BigInt(params.maxMoveBps);
+  const interval = every > BigInt(params.minUpdateInterval) ? every : BigInt(params.minUpdateInterval) + 1n;
+  let current = (await fx.oracle.latestValue(feed)).value;
+  const path: bigint[] = [];
+  while (current !== target) {
+    // |next - current| x 10,000 <= current x maxMoveBps.
+    const down = ceilDiv(current * (BPS - maxMove), BPS);
+    const up = (current * (BPS + maxMove)) / BPS;
+    const next = target < current ? (target > down ? target : down) : target < up ? target : up;
+    await time.increase(interval);
+    await pushQuorum(fx, next, feed);
+    path.push(next);
+    current = next;
+  }
+  return path;
+}
+
+/** Mints MINTED to `signer`, approves the vault for it, and deposits `amount`. */
+export async function depositFrom(fx: Pick<MarketFx, "usd" | "vault" | "vaultAddress">, signer: Signer, amount: bigint): Promise<void> {
+  const address = await signer.getAddress();
+  await (await fx.usd.mint(address, MINTED)).wait();
+  await (await fx.usd.connect(signer).approve(fx.vaultAddress, MINTED)).wait();
+  await (await (fx.vault.connect(signer) as MarginVault).deposit(amount)).wait();
+}
+
+/** The admin adds `amount` to the insurance fund. */
+export async function fundInsurance(fx: Pick<MarketFx, "usd" | "vault" | "vaultAddress" | "admin">, amount: bigint): Promise<void> {
+  await (await fx.usd.mint(fx.admin.address, amount)).wait();
+  await (await fx.usd.approve(fx.vaultAddress, amount)).wait();
+  await (await fx.vault.fundInsurance(amount)).wait();
+}
