@@ -46,6 +46,12 @@ class CuttableProxy {
   async restore(): Promise<void> {
     await this.open(this.port);
   }
+
+  /** Closes the proxy for good (an open server would keep the test process alive). */
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    if (this.server?.listening) await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
 }
 
 describe("relayers under faults", function () {
@@ -68,6 +74,7 @@ describe("relayers under faults", function () {
 
   after(async function () {
     await set?.stop();
+    await proxy?.close();
   });
 
   for (const [name, behaviour, reason] of [
