@@ -75,10 +75,14 @@ export class Relayer {
     const clock = options.clock ?? (() => Math.floor(Date.now() / 1000));
     const feeds = await Promise.all(config.feeds.map((file) => loadFeedConfig(file)));
     const key = await loadWallet(config.key, options.env);
-    const network = config.chainId === undefined ? undefined : Network.from(config.chainId);
-    // No response cache: after a block the relayer must see it (ethers caches for 250 ms by default).
+    const chainId = await chainIdOf(config.rpcUrl);
+    if (config.chainId !== undefined && BigInt(config.chainId) !== chainId) {
+      throw new Error(`${config.file}: chainId: the RPC serves chain ${chainId}, not ${config.chainId}`);
+    }
+    // A static network (no detection loop when the RPC goes away later) and no response cache:
+    // after a block the relayer must see it (ethers caches for 250 ms by default).
+    const network = Network.from(chainId);
     const provider = new JsonRpcProvider(config.rpcUrl, network, { staticNetwork: network, pollingInterval: 250, cacheTimeout: -1 });
-    const chainId = (await provider.getNetwork()).chainId;
     if ((await provider.getCode(config.oracle)) === "0x") {
       throw new Error(`${config.file}: oracle: no contract at ${config.oracle} on chain ${chainId}`);
     }
@@ -316,4 +320,24 @@ export class Relayer {
     }
     return { ok, checks };
   }
+}
+
+/** Asks the RPC for its chain id once, with a timeout: an unreachable RPC fails start-up clearly. */
+async function chainIdOf(rpcUrl: string): Promise<bigint> {
+  let body: { result?: string; error?: { message?: string } };
+  try {
+    const response = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    body = (await response.json()) as typeof body;
+  } catch (error) {
+    throw new Error(`cannot reach the RPC at ${new URL(rpcUrl).origin}: ${(error as Error).message}`);
+  }
+  if (typeof body.result !== "string") {
+    throw new Error(`the RPC at ${new URL(rpcUrl).origin} gave no chain id: ${body.error?.message ?? "no result"}`);
+  }
+  return BigInt(body.result);
 }

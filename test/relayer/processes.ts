@@ -160,6 +160,20 @@ log: { level: info }
     }
   });
 
+  it("stops at start-up when the RPC cannot be reached, saying where, and when it serves another chain", async function () {
+    const deadPort = await freePort();
+    const dead = join(dir, "dead-rpc.yaml");
+    await writeFile(dead, `rpcUrl: http://127.0.0.1:${deadPort}\noracle: "${await oracle.getAddress()}"\nkey: { env: R0_KEY }\nlisten: { port: 0 }\nfeeds: [r0/${feedFileName(FEED)}]\n`);
+    const p = new RelayerProcess(dead, env);
+    expect(await p.exited).to.equal(1);
+    expect(p.output.trim()).to.equal(`cfx: cannot reach the RPC at http://127.0.0.1:${deadPort}: fetch failed`);
+    const other = join(dir, "other-chain.yaml");
+    await writeFile(other, `rpcUrl: ${node.url}\nchainId: 1\noracle: "${await oracle.getAddress()}"\nkey: { env: R0_KEY }\nlisten: { port: 0 }\nfeeds: [r0/${feedFileName(FEED)}]\n`);
+    const q = new RelayerProcess(other, env);
+    expect(await q.exited).to.equal(1);
+    expect(q.output.trim()).to.equal(`cfx: ${other}: chainId: the RPC serves chain 31337, not 1`);
+  });
+
   it("stops at start-up on a bad config with a message naming the field, and no stack trace", async function () {
     const bad = join(dir, "bad.yaml");
     await writeFile(bad, `rpcUrl: ${node.url}\noracle: "0x1234"\nkey: { env: R0_KEY }\nlisten: { port: 0 }\nfeeds: [r0/${feedFileName(FEED)}]\n`);
