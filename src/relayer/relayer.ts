@@ -170,6 +170,8 @@ export class Relayer {
           }
           this.sourceErrors.set(feed.id, errors);
           if (observed.signed === undefined) {
+            // No fresh value: stop serving the last one, so no transmitter reuses it.
+            this.latest.delete(feed.id);
             this.metrics.failures.inc({ stage: "compute" });
             this.log.warn({ feed: feed.id, error: observed.result.ok ? "" : observed.result.error }, "no index value");
             return undefined;
@@ -180,6 +182,7 @@ export class Relayer {
           this.log.info({ feed: feed.id, value: observed.signed.value.toString(), inputsHash: observed.signed.inputsHash }, "observed");
           return feed.id;
         } catch (error) {
+          this.latest.delete(feed.id);
           this.metrics.failures.inc({ stage: "compute" });
           this.log.error({ feed: feed.id, error: (error as Error).message }, "observation failed");
           return undefined;
@@ -203,8 +206,8 @@ export class Relayer {
       return { transmitted: [] };
     }
     for (const feed of this.feeds) {
+      // A transmitter without a fresh value of its own still relays its peers' observations.
       const own = this.latest.get(feed.id)?.signed;
-      if (own === undefined) continue;
       const bytes = feedId(feed.id);
       let state: FeedOnchainState;
       try {

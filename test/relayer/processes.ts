@@ -15,7 +15,7 @@ import { JsonRpcProvider, Wallet, id, parseEther } from "ethers";
 import { IndexOracle__factory, type IndexOracle } from "../../types/ethers-contracts/index.js";
 import { feedFileName, feedId, median } from "../../src/index/index.js";
 import { HardhatNode, STARTUP_TIMEOUT_MS, freePort } from "../helpers/hardhatNode.js";
-import { json, startPriceServer, type PriceServer } from "../helpers/priceServers.js";
+import { json, startPriceServer, status, type PriceServer } from "../helpers/priceServers.js";
 import { basket, feedYaml, modelsBody, wad3 } from "../helpers/relayerHarness.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -152,6 +152,40 @@ log: { level: info }
     expect(event.signers).not.to.include(wallets[0].address);
     expect(event.values.length).to.equal(3);
     expect(event.value).to.equal(median(event.values));
+  });
+
+  it("restarted with the same config and state, a relayer rejoins: its observation is in a later round, no nonce gap", async function () {
+    processes[0] = new RelayerProcess(join(dir, "r0.yaml"), env);
+    ["2.540", "2.545", "2.550", "2.552"].forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(basket(index)))));
+    // The next rounds (a move, then heartbeats need not come): the first one that includes relayer 0.
+    const event = await until("a round with relayer 0", 90_000, async () => {
+      for (let round = 4n; round <= 6n; round++) {
+        const found = await roundEvent(round);
+        if (found?.signers.includes(wallets[0].address)) return found;
+      }
+      return undefined;
+    });
+    expect(event.value).to.equal(median(event.values));
+    for (const wallet of wallets) {
+      expect(await provider.getTransactionCount(wallet.address, "pending")).to.equal(
+        await provider.getTransactionCount(wallet.address, "latest"),
+      );
+    }
+  });
+
+  it("keeps the value within the honest range when one relayer lies, and leaves out one whose source fails", async function () {
+    const before = (await oracle.feedInfo(FEED_ID)).latestRoundId;
+    const honest = ["2.800", "2.805"];
+    servers[0].set("/api/v1/models", json(modelsBody(basket(honest[0]))));
+    servers[1].set("/api/v1/models", json(modelsBody(basket(honest[1]))));
+    servers[2].set("/api/v1/models", status(500)); // relayer 2's only source fails
+    servers[3].set("/api/v1/models", json(modelsBody({ "vendor/low": "90", "vendor/mid": "95", "vendor/high": "99" }))); // relayer 3 lies
+    const event = await until("a round after the move", 90_000, () => roundEvent(before + 1n));
+    expect(event.signers).not.to.include(wallets[2].address);
+    expect(event.value >= wad3(honest[0]) && event.value <= wad3(honest[1])).to.equal(true);
+    await until("relayer 2's source error in its log", 10_000, async () =>
+      /"source":"api","error":"source api: HTTP 500[^"]*","msg":"source error"/.test(processes[2].output) ? true : undefined,
+    );
   });
 
   it("never writes a key to its output", async function () {
