@@ -61,8 +61,9 @@ import {
   fundInsurance,
   pushQuorum,
   stepIndexTo,
+  listOnSecondFeed,
+  positionTotals,
 } from "./helpers/market.js";
-import { feedId, uniformReport } from "./helpers/oracle.js";
 
 const { networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -353,13 +354,7 @@ async function twoDebtorsSettledFixture(connection: NetworkConnection) {
 /** erin also holds 1 contract of a series on a second feed, which goes stale; the H100 index stays fresh. */
 async function stalePositionFixture(connection: NetworkConnection) {
   const fx = await withTraders(connection);
-  const otherFeed = feedId("OTHER-FEED");
-  const relayerAddresses = fx.relayers.map((w) => w.address);
-  const params = { heartbeat: Number(HEARTBEAT), maxObservationAge: 300, maxMoveBps: 1000, minUpdateInterval: 0 };
-  await (await fx.oracle.addFeed(otherFeed, "other", relayerAddresses, 1, params, 64)).wait();
-  const report = await uniformReport(fx.oracle, fx.relayers, otherFeed, INITIAL_INDEX, await latestTime(fx));
-  await (await fx.oracle.submit([report])).wait();
-  const { id: otherSeries } = await listSeries(fx, h100Params(await latestTime(fx), { feed: otherFeed }));
+  const { series: otherSeries } = await listOnSecondFeed(fx);
   await depositFrom(fx, fx.erin, ERIN_DEPOSIT + 60n * USD);
   await trade(fx, fx.alice, fx.erin, { series: otherSeries, size: 1n });
   await trade(fx, fx.alice, fx.erin, { size: 10n, price: P250 });
@@ -378,14 +373,8 @@ function accountsOf(fx: DelFx): string[] {
 
 /** Sum of all sizes, sum of long sizes and the series' open interest. */
 async function sidesOf(fx: DelFx, series: string = fx.series) {
-  let sum = 0n;
-  let longs = 0n;
-  for (const account of accountsOf(fx)) {
-    const { size } = await fx.market.positionOf(account, series);
-    sum += size;
-    if (size > 0n) longs += size;
-  }
-  return { sum, longs, openInterest: (await fx.market.seriesState(series)).openInterest };
+  const { sum, longs, openInterest } = await positionTotals(fx, accountsOf(fx), series);
+  return { sum, longs, openInterest };
 }
 
 async function positionOf(fx: DelFx, account: string, series: string = fx.series): Promise<Pos> {

@@ -45,9 +45,6 @@ import {
   ceilDiv,
   feeOf,
   floorDiv,
-  h100Params,
-  latestTime,
-  listSeries,
   marketFixture,
   markValueOf,
   notionalOf,
@@ -60,8 +57,9 @@ import {
   fundInsurance,
   pushQuorum,
   stepIndexTo,
+  listOnSecondFeed,
+  positionTotals,
 } from "./helpers/market.js";
-import { feedId, uniformReport } from "./helpers/oracle.js";
 
 const { networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -235,14 +233,8 @@ function accountsOf(fx: LiqFx): string[] {
 
 /** Sum of long sizes, sum of short sizes (positive) and the series' open interest. */
 async function sidesOf(fx: LiqFx, series: string = fx.series) {
-  let longs = 0n;
-  let shorts = 0n;
-  for (const account of accountsOf(fx)) {
-    const { size } = await fx.market.positionOf(account, series);
-    if (size > 0n) longs += size;
-    else shorts -= size;
-  }
-  return { longs, shorts, openInterest: (await fx.market.seriesState(series)).openInterest };
+  const { longs, shorts, openInterest } = await positionTotals(fx, accountsOf(fx), series);
+  return { longs, shorts, openInterest };
 }
 
 // ------------------------------------------------------------------------------- tests
@@ -608,13 +600,7 @@ describe("FuturesMarket: liquidation", function () {
     it("refuses while another position of the account is valued at a stale index: StalePositionIndex(account)", async function () {
       const fx = await load(withErin);
       // A second feed with its own series; erin also buys 1 there.
-      const otherFeed = feedId("OTHER-FEED");
-      const relayerAddresses = fx.relayers.map((w) => w.address);
-      const params = { heartbeat: Number(HEARTBEAT), maxObservationAge: 300, maxMoveBps: 1000, minUpdateInterval: 0 };
-      await (await fx.oracle.addFeed(otherFeed, "other", relayerAddresses, 1, params, 64)).wait();
-      const report = await uniformReport(fx.oracle, fx.relayers, otherFeed, INITIAL_INDEX, await latestTime(fx));
-      await (await fx.oracle.submit([report])).wait();
-      const { id: otherSeries } = await listSeries(fx, h100Params(await latestTime(fx), { feed: otherFeed }));
+      const { series: otherSeries } = await listOnSecondFeed(fx);
       await (await vaultBy(fx, fx.erin).deposit(60n * USD)).wait();
       await trade(fx, fx.alice, fx.erin, { series: otherSeries, size: 1n });
       await trade(fx, fx.alice, fx.erin, { size: 10n, price: P250 });

@@ -40,8 +40,8 @@ import {
   trade,
   type MarketFx,
   solvencyCheckedLoader,
+  listOnSecondFeed,
 } from "./helpers/market.js";
-import { feedId, uniformReport } from "./helpers/oracle.js";
 
 const { ethers, networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -177,13 +177,7 @@ describe("FuturesMarket: margin", function () {
     it("refuses a risk-increasing trade with StalePositionIndex when another position's index is stale", async function () {
       const fx = await load();
       // A second feed with its own series; bob goes long there.
-      const otherFeed = feedId("OTHER-FEED");
-      const relayerAddresses = fx.relayers.map((w) => w.address);
-      const params = { heartbeat: Number(HEARTBEAT), maxObservationAge: 300, maxMoveBps: 1000, minUpdateInterval: 0 };
-      await (await fx.oracle.addFeed(otherFeed, "other", relayerAddresses, 1, params, 64)).wait();
-      const report = await uniformReport(fx.oracle, fx.relayers, otherFeed, INITIAL_INDEX, await latestTime(fx));
-      await (await fx.oracle.submit([report])).wait();
-      const { id: otherSeries } = await listSeries(fx, h100Params(await latestTime(fx), { feed: otherFeed }));
+      const { series: otherSeries } = await listOnSecondFeed(fx);
       await trade(fx, fx.alice, fx.bob, { series: otherSeries, size: 3n }); // alice sells, bob buys
       // Only the traded feed stays fresh.
       await time.increase(HEARTBEAT + 10n);

@@ -601,3 +601,33 @@ export async function fundInsurance(fx: Pick<MarketFx, "usd" | "vault" | "vaultA
   await (await fx.usd.approve(fx.vaultAddress, amount)).wait();
   await (await fx.vault.fundInsurance(amount)).wait();
 }
+
+/**
+ * A second feed ("OTHER-FEED", the same relayers, heartbeat HEARTBEAT) with one round at the
+ * initial index, and an H100-shaped series on it: for an account whose other position can go
+ * stale while the main feed stays fresh.
+ */
+export async function listOnSecondFeed(fx: Pick<MarketFx, "oracle" | "relayers" | "ethers" | "market">): Promise<{ feed: string; series: string }> {
+  const feed = feedId("OTHER-FEED");
+  const relayerAddresses = fx.relayers.map((w) => w.address);
+  const params = { heartbeat: Number(HEARTBEAT), maxObservationAge: 300, maxMoveBps: 1000, minUpdateInterval: 0 };
+  await (await fx.oracle.addFeed(feed, "other", relayerAddresses, 1, params, 64)).wait();
+  const report = await uniformReport(fx.oracle, fx.relayers, feed, INITIAL_INDEX, await latestTime(fx));
+  await (await fx.oracle.submit([report])).wait();
+  const { id } = await listSeries(fx, h100Params(await latestTime(fx), { feed }));
+  return { feed, series: id };
+}
+
+/** Over `accounts`: the sum of sizes, of long sizes, of short sizes (positive), and the open interest. */
+export async function positionTotals(fx: Pick<MarketFx, "market">, accounts: string[], series: string) {
+  let sum = 0n;
+  let longs = 0n;
+  let shorts = 0n;
+  for (const account of accounts) {
+    const { size } = await fx.market.positionOf(account, series);
+    sum += size;
+    if (size > 0n) longs += size;
+    else shorts -= size;
+  }
+  return { sum, longs, shorts, openInterest: (await fx.market.seriesState(series)).openInterest };
+}
