@@ -1,8 +1,11 @@
 /**
  * Four `cfx relayer start` processes against a `hardhat node` process, each reading its own local
- * price API: rounds land with the median of their observations, a relayer stopped with SIGTERM
- * shuts down cleanly and the others fail over to a quorum of three, and a bad config stops a
- * relayer at start-up with a message naming the field. Real processes, real HTTP, real time.
+ * price API and reaching the node through a TCP proxy the test can cut: rounds land with the
+ * median of their observations; a relayer stopped with SIGTERM shuts down cleanly and the others
+ * fail over to a quorum of three; a restarted relayer rejoins without a nonce gap; a lying relayer
+ * and sources answering 500, garbage or too slowly leave the value in the honest range; the RPC
+ * going away for a while stops nothing; a bad config stops a relayer at start-up with a message
+ * naming the field. Real processes, real HTTP, real time.
  */
 import { expect } from "chai";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -15,7 +18,8 @@ import { JsonRpcProvider, Wallet, id, parseEther } from "ethers";
 import { IndexOracle__factory, type IndexOracle } from "../../types/ethers-contracts/index.js";
 import { feedFileName, feedId, median } from "../../src/index/index.js";
 import { HardhatNode, STARTUP_TIMEOUT_MS, freePort } from "../helpers/hardhatNode.js";
-import { json, startPriceServer, status, type PriceServer } from "../helpers/priceServers.js";
+import { CuttableProxy } from "../helpers/cuttableProxy.js";
+import { garbage, json, slow, startPriceServer, status, type PriceServer } from "../helpers/priceServers.js";
 import { basket, feedYaml, modelsBody, wad3 } from "../helpers/relayerHarness.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -73,6 +77,8 @@ describe("cfx relayer processes against a hardhat node process", function () {
   const env = Object.fromEntries(wallets.map((w, i) => [`R${i}_KEY`, w.privateKey]));
   const servers: PriceServer[] = [];
   const processes: RelayerProcess[] = [];
+  let proxy: CuttableProxy;
+  let ports: number[] = [];
 
   /** The RoundUpdated event of a round (`values` shadows a Result method: read fields by position). */
   async function roundEvent(roundId: bigint) {
@@ -93,7 +99,9 @@ describe("cfx relayer processes against a hardhat node process", function () {
     await (await oracle.addFeed(FEED_ID, "test", wallets.map((w) => w.address), 1, PARAMS, 64)).wait();
     for (const wallet of wallets) await (await deployer.sendTransaction({ to: wallet.address, value: parseEther("10") })).wait();
     dir = await mkdtemp(join(tmpdir(), "cfx-relayer-processes-"));
-    const ports = [await freePort(), await freePort(), await freePort(), await freePort()];
+    proxy = new CuttableProxy(new URL(node.url));
+    const rpcUrl = await proxy.open();
+    ports = [await freePort(), await freePort(), await freePort(), await freePort()];
     for (let i = 0; i < 4; i++) {
       servers.push(await startPriceServer({ "/api/v1/models": json(modelsBody(basket(INDEXES[i]))) }));
       await mkdir(join(dir, `r${i}`));
@@ -102,7 +110,7 @@ describe("cfx relayer processes against a hardhat node process", function () {
       await writeFile(
         join(dir, `r${i}.yaml`),
         `name: relayer-${i}
-rpcUrl: ${node.url}
+rpcUrl: ${rpcUrl}
 oracle: "${await oracle.getAddress()}"
 key: { env: R${i}_KEY }
 listen: { port: ${ports[i]} }
@@ -118,9 +126,16 @@ log: { level: info }
     for (let i = 0; i < 4; i++) processes.push(new RelayerProcess(join(dir, `r${i}.yaml`), env));
   });
 
+  afterEach(function () {
+    // A failure in real time is hard to reproduce: show what each relayer was doing.
+    if (this.currentTest?.state !== "failed") return;
+    processes.forEach((p, i) => console.log(`--- relayer ${i}, last lines:\n${p.output.trim().split("\n").slice(-25).join("\n")}`));
+  });
+
   after(async function () {
     for (const p of processes) await p.stop();
     for (const server of servers) await server.stop();
+    await proxy?.close();
     provider?.destroy();
     await node?.stop();
     if (dir !== undefined) await rm(dir, { recursive: true, force: true });
@@ -186,6 +201,55 @@ log: { level: info }
     await until("relayer 2's source error in its log", 10_000, async () =>
       /"source":"api","error":"source api: HTTP 500[^"]*","msg":"source error"/.test(processes[2].output) ? true : undefined,
     );
+  });
+
+  for (const [name, behaviour, reason] of [
+    ["answers garbage", garbage(), /JSON|UTF-8/i],
+    ["is slower than its timeout", slow(3_000), /timed out|timeout/i],
+  ] as const) {
+    it(`leaves out a relayer whose only source ${name}, and its /healthz says why`, async function () {
+      const before = (await oracle.feedInfo(FEED_ID)).latestRoundId;
+      const honest = ["3.000", "3.004", "3.008"].map((v) => (Number(v) + Number(before) * 0.1).toFixed(3));
+      servers[2].set("/api/v1/models", behaviour);
+      [0, 1, 3].forEach((relayer, i) => servers[relayer].set("/api/v1/models", json(modelsBody(basket(honest[i])))));
+      // A transmitter may still carry a peer's observation from just before the move: look for
+      // the first round made of the new prices only.
+      const event = await until("a round of the new prices", 90_000, async () => {
+        const latest = (await oracle.feedInfo(FEED_ID)).latestRoundId;
+        for (let round = before + 1n; round <= latest; round++) {
+          const found = await roundEvent(round);
+          if (found?.values.every((value) => honest.map(wad3).includes(value))) return found;
+        }
+        return undefined;
+      });
+      expect(event.signers).not.to.include(wallets[2].address);
+      expect(event.values).to.have.length(3);
+      expect(event.value).to.equal(median(event.values));
+      // The round may land before relayer 2 next polls its source: wait for the error to show.
+      await until(`relayer 2's /healthz to report that its source ${name}`, 20_000, async () => {
+        const health = (await (await fetch(`http://127.0.0.1:${ports[2]}/healthz`)).json()) as { checks: Record<string, string> };
+        return reason.test(health.checks[`source ${FEED}/api`] ?? "") ? true : undefined;
+      });
+    });
+  }
+
+  it("keeps running while the RPC is away, and publishes once it is back", async function () {
+    const before = (await oracle.feedInfo(FEED_ID)).latestRoundId;
+    const next = ["3.900", "3.904", "3.908", "3.912"];
+    await proxy.cut();
+    next.forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(basket(index)))));
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    expect((await oracle.feedInfo(FEED_ID)).latestRoundId, "nothing lands without the RPC").to.equal(before);
+    for (const p of processes) expect(p.child.exitCode, "still running").to.equal(null);
+    await proxy.restore();
+    const event = await until("the round after the outage", 60_000, () => roundEvent(before + 1n));
+    for (const value of event.values) expect(next.map(wad3)).to.include(value);
+    expect(event.value).to.equal(median(event.values));
+    for (const wallet of wallets) {
+      expect(await provider.getTransactionCount(wallet.address, "pending")).to.equal(
+        await provider.getTransactionCount(wallet.address, "latest"),
+      );
+    }
   });
 
   it("never writes a key to its output", async function () {
