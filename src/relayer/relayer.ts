@@ -196,9 +196,14 @@ export class Relayer {
   async transmit(now: number = this.clock()): Promise<{ transmitted: string[]; outcome?: TxOutcome["status"] }> {
     const reports: FeedReport[] = [];
     const rounds = new Map<string, bigint>();
-    let blockTime: bigint;
+    let nextBlockTime: bigint; // as far as the relayer can tell
     try {
-      blockTime = BigInt((await this.wallet.provider!.getBlock("latest"))!.timestamp);
+      // The oracle checks the report against the block that will include it: at least one second
+      // after the latest, and about now on a chain that mines on time or on demand. The latest
+      // block alone is not enough: an automining dev node with no traffic keeps an old block, and
+      // every fresh observation would look "in the future" to it, so no round would ever mine one.
+      const latest = BigInt((await this.wallet.provider!.getBlock("latest"))!.timestamp);
+      nextBlockTime = latest + 1n > BigInt(now) ? latest + 1n : BigInt(now);
       this.lastRpcOk = this.clock();
     } catch (error) {
       this.metrics.failures.inc({ stage: "rpc" });
@@ -220,8 +225,8 @@ export class Relayer {
       const turn = transmitterTurn(state, now, this.config.schedule.graceSeconds);
       this.log.debug({ feed: feed.id, round: (state.latestRoundId + 1n).toString(), transmitter: turn.transmitter, attempt: turn.attempt }, "turn");
       if (state.paused || turn.transmitter.toLowerCase() !== this.address.toLowerCase()) continue;
-      // The oracle's own guard, on block time: the next block is at least one second later.
-      if (BigInt(state.updatedAt + state.minUpdateInterval) > blockTime + 1n) continue;
+      // The oracle's own guard, on the next block's time.
+      if (BigInt(state.updatedAt + state.minUpdateInterval) > nextBlockTime) continue;
       const gathered = await gatherObservations(
         this.config.peers,
         feed.id,
@@ -233,7 +238,7 @@ export class Relayer {
           lastObservedAt: state.observedAt,
           maxObservationAge: state.maxObservationAge,
           maxFutureSkew: MAX_FUTURE_SKEW,
-          now: blockTime,
+          now: nextBlockTime,
         },
         this.config.schedule.peerTimeoutMs,
         this.abort.signal,
