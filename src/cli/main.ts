@@ -5,6 +5,7 @@
 import { Command, CommanderError } from "commander";
 
 import { indexCommand } from "./index-command.js";
+import { keeperCommand } from "./keeper-command.js";
 import { relayerCommand } from "./relayer-command.js";
 
 export function program(): Command {
@@ -13,7 +14,8 @@ export function program(): Command {
     .exitOverride()
     .showHelpAfterError("(add --help for usage)")
     .addCommand(relayerCommand())
-    .addCommand(indexCommand());
+    .addCommand(indexCommand())
+    .addCommand(keeperCommand());
 }
 
 /** Runs the command line and returns the process exit code. */
