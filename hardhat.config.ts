@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 
 import hardhatToolboxMochaEthersPlugin from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 
 const require = createRequire(import.meta.url);
 
@@ -31,6 +31,22 @@ export default defineConfig({
     profiles: {
       default: { compilers: [compiler], overrides },
       production: { compilers: [compiler], overrides },
+    },
+  },
+  networks: {
+    // The in-process simulated chain (chain 31337), used when no --network is given and by the
+    // tests' network.create(); the same as Hardhat's built-in default.
+    default: { type: "edr-simulated" },
+    // `npx hardhat node` (chain 31337). 127.0.0.1, not "localhost": Node may resolve that to ::1.
+    localhost: { type: "http", url: "http://127.0.0.1:8545" },
+    // Ethereum Sepolia. The RPC URL and the deployer's key are read only when this network is
+    // used, from the keystore (`npx hardhat keystore set SEPOLIA_PRIVATE_KEY`) or the environment.
+    sepolia: {
+      type: "http",
+      chainType: "l1",
+      chainId: 11155111,
+      url: configVariable("SEPOLIA_RPC_URL"),
+      accounts: [configVariable("SEPOLIA_PRIVATE_KEY")],
     },
   },
   paths: {

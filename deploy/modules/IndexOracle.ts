@@ -1,8 +1,10 @@
 /**
- * Ignition module: the IndexOracle with its admin and guardian. Feeds, signers and adapters are
- * added by the full-system modules (issue 5); this one is the oracle on its own.
+ * Ignition module "IndexOracle": the oracle with its admin and guardian. Usable on its own,
  *
  *   npx hardhat ignition deploy deploy/modules/IndexOracle.ts --network localhost
+ *
+ * and as part of the whole system (System.ts), whose deploy passes the deployer as `admin` (it
+ * adds the feeds, then the Roles module hands the role over) and the parameters' guardian.
  *
  * Parameters (IndexOracle.admin, IndexOracle.guardian) default to the deploying account.
  */
