@@ -12,6 +12,7 @@ import { AbiCoder, keccak256 } from "ethers";
 
 import { parseWad } from "../src/index/decimal.js";
 import { feedId } from "../src/index/feed-id.js";
+import type { SeriesParams } from "../src/client/series.js";
 
 /** A calendar month, `month` 1 to 12. */
 export interface Month {
@@ -19,26 +20,8 @@ export interface Month {
   month: number;
 }
 
-/** IFuturesMarket.SeriesParams with bigint numbers (the order of the Solidity struct). */
-export interface SeriesParams {
-  feed: string;
-  expiry: bigint;
-  lastTradingTime: bigint;
-  settlementWindow: bigint;
-  multiplier: bigint;
-  tickSize: bigint;
-  minSize: bigint;
-  initialMarginBps: bigint;
-  maintenanceMarginBps: bigint;
-  liquidationPenaltyBps: bigint;
-  liquidatorShareBps: bigint;
-  makerFeeBps: bigint;
-  takerFeeBps: bigint;
-  maxBasisBps: bigint;
-  basisTau: bigint;
-  basisRefNotional: bigint;
-  openInterestCap: bigint;
-}
+/** IFuturesMarket.SeriesParams with bigint numbers: the client's type. */
+export type { SeriesParams };
 
 /** What a product defines (the parameters file's product, defaults applied). */
 export interface ProductDefinition {

@@ -6,14 +6,11 @@
  * `rpcUrl`, `deployment` and `key` may be left out only when the caller injects a provider, a
  * deployment and a wallet (tests, the demo); `Keeper.start` names whichever is missing.
  */
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
 import { parseWad } from "../index/decimal.js";
-import { fieldErrorMap, issueLines } from "../index/zod-issues.js";
-import { ConfigError } from "../relayer/config.js";
+import { ConfigError, readYamlConfig, validateConfig } from "../service/configFile.js";
 
 export { ConfigError };
 
@@ -115,29 +112,13 @@ export type KeeperConfig = Omit<z.infer<typeof KeeperConfigSchema>, "stateDir" |
 
 /** Reads and validates a keeper configuration file; relative paths resolve against its folder. */
 export async function loadKeeperConfig(file: string): Promise<KeeperConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new ConfigError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-  }
-  return parseKeeperConfig(raw, file);
+  return parseKeeperConfig(await readYamlConfig(file), file);
 }
 
 /** Validates an already parsed configuration; `file` names it in errors and anchors paths. */
 export function parseKeeperConfig(raw: unknown, file: string): KeeperConfig {
-  const parsed = KeeperConfigSchema.safeParse(raw ?? {}, { error: fieldErrorMap });
-  if (!parsed.success) {
-    throw new ConfigError(issueLines(parsed.error).map((line) => `${file}: ${line}`).join("\n"));
-  }
+  const config = validateConfig(KeeperConfigSchema, raw ?? {}, file);
   const baseDir = dirname(resolve(file));
-  const config = parsed.data;
   let key = config.key;
   if (key !== undefined && !("env" in key)) {
     key = { ...key, keystore: resolve(baseDir, key.keystore) };

@@ -2,12 +2,10 @@
  * A relayer's configuration (YAML, `cfx relayer start --config <file>`), validated at start-up:
  * a bad field stops the relayer with a message naming the file and the field.
  */
-import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 
-import { fieldErrorMap, issueLines } from "../index/zod-issues.js";
+import { ConfigError, readYamlConfig, validateConfig } from "../service/configFile.js";
 
 const Address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
 const EnvName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, "expected an environment variable name (A-Z, 0-9, _)");
@@ -67,35 +65,17 @@ export type RelayerConfig = Omit<z.infer<typeof RelayerConfigSchema>, "stateDir"
 };
 
 /** A configuration that cannot be used: each line names a field and what is wrong with it. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 /** Reads and validates a relayer configuration file; relative paths resolve against its folder. */
 export async function loadRelayerConfig(file: string): Promise<RelayerConfig> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error) {
-    throw new ConfigError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? "error"})`);
-  }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (error) {
-    throw new ConfigError(`${file}: not valid YAML: ${(error as Error).message.split("\n")[0]}`);
-  }
-  return parseRelayerConfig(raw, file);
+  return parseRelayerConfig(await readYamlConfig(file), file);
 }
 
 /** Validates an already parsed configuration; `file` names it in errors and anchors paths. */
 export function parseRelayerConfig(raw: unknown, file: string): RelayerConfig {
-  const parsed = RelayerConfigSchema.safeParse(raw, { error: fieldErrorMap });
-  if (!parsed.success) {
-    throw new ConfigError(issueLines(parsed.error).map((line) => `${file}: ${line}`).join("\n"));
-  }
+  const config = validateConfig(RelayerConfigSchema, raw, file);
   const baseDir = dirname(resolve(file));
-  const config = parsed.data;
   const key = "env" in config.key ? config.key : { ...config.key, keystore: resolve(baseDir, config.key.keystore) };
   if ("passphraseFile" in key) key.passphraseFile = resolve(baseDir, key.passphraseFile);
   return {
