@@ -1,0 +1,124 @@
+/**
+ * `cfx keeper start --config` as a real process against a `hardhat node` process: it starts,
+ * serves /healthz and /metrics, does its work (liquidates an account an index fall pushed below
+ * maintenance margin), stops cleanly on SIGTERM without writing its key anywhere, and refuses a
+ * bad config with one line naming the field.
+ */
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { NetworkConnection } from "hardhat/types/network";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path, { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Wallet, id, parseEther } from "ethers";
+
+import { HardhatNode, STARTUP_TIMEOUT_MS, freePort } from "../helpers/hardhatNode.js";
+import { INITIAL_INDEX, USD, depositFrom, fundAccount, marketFixture, stepIndexTo, trade, type MarketFx } from "../helpers/market.js";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const P170 = 1_700_000_000_000_000_000n;
+
+class KeeperProcess {
+  readonly child: ChildProcess;
+  output = "";
+  readonly exited: Promise<number | null>;
+
+  constructor(config: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, [join(ROOT, "bin/cfx.js"), "keeper", "start", "--config", config], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const keep = (chunk: Buffer) => (this.output += chunk.toString());
+    this.child.stdout?.on("data", keep);
+    this.child.stderr?.on("data", keep);
+    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+  }
+
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode === null) this.child.kill("SIGTERM");
+    return this.exited;
+  }
+}
+
+async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe("cfx keeper start, as a process against a hardhat node process", function () {
+  this.timeout(120_000);
+
+  let node: HardhatNode;
+  let connection: NetworkConnection;
+  let fx: MarketFx;
+  let dir: string;
+  let keeper: KeeperProcess | undefined;
+  const wallet = new Wallet(id("keeper-process-test"));
+  const env = { KEEPER_KEY: wallet.privateKey };
+
+  before(async function () {
+    node = new HardhatNode(await freePort());
+    await node.ready(STARTUP_TIMEOUT_MS);
+    connection = await network.create({ network: "localhost", override: { url: node.url } });
+    fx = await marketFixture(connection);
+    dir = await mkdtemp(join(tmpdir(), "cfx-keeper-process-"));
+    await (await fx.admin.sendTransaction({ to: wallet.address, value: parseEther("10") })).wait();
+    await fundAccount(fx, wallet.address, 1_000n * USD);
+  });
+
+  after(async function () {
+    await keeper?.stop();
+    await connection?.close();
+    await node?.stop();
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("starts, liquidates an account below maintenance margin, and stops cleanly on SIGTERM", async function () {
+    const [erin] = (await connection.ethers.getSigners()).slice(8);
+    await depositFrom(fx, erin, 1_000n * USD);
+    await trade(fx, fx.bob, erin, { size: 10n, price: INITIAL_INDEX });
+    const port = await freePort();
+    const config = join(dir, "keeper.yaml");
+    await writeFile(
+      config,
+      `name: process-keeper
+rpcUrl: ${node.url}
+deployment: { vault: "${fx.vaultAddress}", market: "${fx.marketAddress}", startBlock: 0 }
+key: { env: KEEPER_KEY }
+listen: { port: ${port} }
+intervalSeconds: 1
+stateDir: ${join(dir, "state")}
+`,
+    );
+    keeper = new KeeperProcess(config, env);
+    await until("/healthz to answer 200", 30_000, async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined));
+    expect(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()).to.match(/^cfx_keeper_accounts_tracked \d+$/m);
+
+    await stepIndexTo(fx, connection.networkHelpers.time, P170);
+    const [event] = await until("a PositionLiquidated event", 60_000, async () => {
+      const events = await fx.market.queryFilter(fx.market.filters.PositionLiquidated(erin.address));
+      return events.length > 0 ? events : undefined;
+    });
+    expect(event.args[2]).to.equal(wallet.address); // the liquidator is the keeper's key
+
+    expect(await keeper.stop()).to.equal(0);
+    expect(keeper.output).to.include('"msg":"keeper stopped"');
+    expect(keeper.output).not.to.include(wallet.privateKey.slice(2));
+  });
+
+  it("refuses a bad config at start-up with one line naming the field", async function () {
+    const bad = join(dir, "bad.yaml");
+    await writeFile(bad, `rpcUrl: ${node.url}\ndeployment: { vault: "0x12", market: "${fx.marketAddress}", startBlock: 0 }\nkey: { env: KEEPER_KEY }\n`);
+    const p = new KeeperProcess(bad, env);
+    expect(await p.exited).to.equal(1);
+    expect(p.output.trim()).to.match(new RegExp(`^cfx: ${bad.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}: deployment\\.vault: .+$`));
+  });
+});
