@@ -175,7 +175,17 @@ async function run(): Promise<void> {
   table(["account", "deposited", "withdrawn", "net result", "left in the vault", "wallet balance"], rows);
   say("");
   await checkConservation();
-  say("", `Done in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+  const rounds = await Promise.all(deployment.feeds.map(async (f) => (await clients.admin.indexHistory(f.id)).length));
+  say("");
+  table(
+    ["measure", "value", "target"],
+    [
+      ["wall time, deploy to final check", `${((Date.now() - started) / 1000).toFixed(1)} s`, "< 120 s"],
+      ["chain time covered", `${((now - Date.parse(START) / 1000) / 86_400).toFixed(1)} days`, ""],
+      ["index rounds published", deployment.feeds.map((f, i) => `${rounds[i]} ${f.name}`).join(", "), ""],
+      ["blocks", String(await provider.getBlockNumber()), ""],
+    ],
+  );
 }
 
 // ---------------------------------------------------------------------------------- steps
