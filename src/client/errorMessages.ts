@@ -37,7 +37,7 @@ export interface MessageFormat {
 type Args = Record<string, any>;
 type Message = (a: Args, f: MessageFormat) => string;
 
-/** equity / maintenance as "1.38", or "none" without a requirement. */
+/** equity / maintenance as "1.38", or "unbounded" without a requirement. */
 function ratio(equity: bigint, maintenance: bigint): string {
   if (maintenance === 0n) return "unbounded";
   return formatFixed(divRound(equity * WAD, maintenance, "floor"), 18, { decimals: 2, rounding: "floor" });
