@@ -37,6 +37,10 @@ export default defineConfig({
     // The in-process simulated chain (chain 31337), used when no --network is given and by the
     // tests' network.create(); the same as Hardhat's built-in default.
     default: { type: "edr-simulated" },
+    // `npx hardhat node --network replayNode`: a local chain whose clock starts inside the replay
+    // histories (data/replay/, 2026-10-12 to 2026-11-09), for the long-running developer flow
+    // with relayers on `schedule.clock: chain` (docs/cli.md).
+    replayNode: { type: "edr-simulated", initialDate: "2026-10-20T00:00:00Z" },
     // `npx hardhat node` (chain 31337). 127.0.0.1, not "localhost": Node may resolve that to ::1.
     localhost: { type: "http", url: "http://127.0.0.1:8545" },
     // Ethereum Sepolia. The RPC URL and the deployer's key are read only when this network is

@@ -42,8 +42,14 @@ export const RelayerConfigSchema = z.strictObject({
       /** Seconds a transmitter has before the next relayer in order takes its turn. */
       graceSeconds: z.number().int().min(1).max(3_600).default(30),
       peerTimeoutMs: z.number().int().min(50).max(60_000).default(2_000),
+      /**
+       * What "now" is: the machine's clock, or the chain's (the timestamp the node would give its
+       * next block), for local chains whose time is not today's: a node started inside the replay
+       * histories, or moved with evm_increaseTime.
+       */
+      clock: z.enum(["wall", "chain"]).default("wall"),
     })
-    .default({ intervalSeconds: 15, graceSeconds: 30, peerTimeoutMs: 2_000 }),
+    .default({ intervalSeconds: 15, graceSeconds: 30, peerTimeoutMs: 2_000, clock: "wall" }),
   gas: z
     .strictObject({
       maxFeePerGasGwei: Gwei.default("500"),

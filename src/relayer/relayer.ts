@@ -65,6 +65,7 @@ export class Relayer {
     readonly metrics: RelayerMetrics,
     private readonly log: Logger,
     private readonly clock: () => number,
+    private readonly chainClock?: ChainClock,
   ) {}
 
   /** Loads the key and the feeds, checks the chain and the oracle, and starts the HTTP API. */
@@ -86,6 +87,8 @@ export class Relayer {
     if ((await provider.getCode(config.oracle)) === "0x") {
       throw new Error(`${config.file}: oracle: no contract at ${config.oracle} on chain ${chainId}`);
     }
+    const chainClock = options.clock === undefined && config.schedule.clock === "chain" ? new ChainClock(provider) : undefined;
+    await chainClock?.sync();
     const wallet = key.connect(provider);
     const oracle = IndexOracle__factory.connect(config.oracle, wallet);
     const gas = config.gas;
@@ -114,7 +117,7 @@ export class Relayer {
       config.listen.host,
       config.listen.port,
     );
-    self = new Relayer(config, wallet.address, wallet, oracle, feeds, oracleDomain(chainId, config.oracle), tx, server, metrics, log, clock);
+    self = new Relayer(config, wallet.address, wallet, oracle, feeds, oracleDomain(chainId, config.oracle), tx, server, metrics, log, chainClock?.now ?? clock, chainClock);
     log.info({ address: wallet.address, url: server.url, feeds: feeds.map((f) => f.id), chainId: chainId.toString() }, "relayer started");
     return self;
   }
@@ -145,6 +148,9 @@ export class Relayer {
 
   /** One round: observe every feed, then transmit the due feeds whose turn is ours. */
   async tick(): Promise<TickSummary> {
+    await this.chainClock?.sync().catch((error: unknown) => {
+      this.log.warn({ error: (error as Error).message }, "cannot read the chain's time");
+    });
     const observed = await this.observeAll();
     const { transmitted, outcome } = await this.transmit();
     return { observed, transmitted, ...(outcome !== undefined && { outcome }) };
@@ -348,4 +354,21 @@ async function chainIdOf(rpcUrl: string): Promise<bigint> {
     throw new Error(`the RPC at ${new URL(rpcUrl).origin} gave no chain id: ${body.error?.message ?? "no result"}`);
   }
   return BigInt(body.result);
+}
+
+/**
+ * The chain's "now" for `schedule.clock: chain`: the machine's clock plus the offset of the
+ * timestamp the node would give its next block, measured at start-up and at every tick.
+ */
+class ChainClock {
+  private offset = 0;
+
+  constructor(private readonly provider: JsonRpcProvider) {}
+
+  readonly now = (): number => Math.floor(Date.now() / 1000) + this.offset;
+
+  async sync(): Promise<void> {
+    const pending = (await this.provider.send("eth_getBlockByNumber", ["pending", false])) as { timestamp: string };
+    this.offset = Number(BigInt(pending.timestamp)) - Math.floor(Date.now() / 1000);
+  }
 }

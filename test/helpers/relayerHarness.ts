@@ -71,6 +71,8 @@ export interface RelayerSetOptions {
   graceSeconds?: number;
   /** The URL relayers use for JSON-RPC, e.g. a proxy in front of the node; the node's by default. */
   rpcUrlFor?: (nodeUrl: string) => Promise<string>;
+  /** "harness" (default): the relayers' clock is `chainNow`, set by the test; "chain": `schedule.clock: chain`. */
+  clock?: "harness" | "chain";
 }
 
 export class RelayerSet {
@@ -128,14 +130,15 @@ export class RelayerSet {
         listen: { port: this.ports[i] },
         peers: this.ports.filter((_, j) => j !== i).map((p) => `http://127.0.0.1:${p}`),
         feeds: [join(`r${i}`, feedFileName(this.options.feed))],
-        schedule: { graceSeconds: this.options.graceSeconds ?? 30, peerTimeoutMs: 1000 },
+        schedule: { graceSeconds: this.options.graceSeconds ?? 30, peerTimeoutMs: 1000, clock: this.options.clock === "chain" ? "chain" : "wall" },
         gas: { replaceAfterSeconds: 5 },
       },
       join(this.dir, `relayer-${i}.yaml`),
     );
     const env = Object.fromEntries(this.wallets.map((w, j) => [`R${j}_KEY`, w.privateKey]));
     const logger = pino({ level: process.env.RELAYER_TEST_LOG ?? "silent" }).child({ relayer: i });
-    const relayer = await Relayer.start(config, { env, clock: () => this.chainNow, logger });
+    const clock = this.options.clock === "chain" ? undefined : () => this.chainNow;
+    const relayer = await Relayer.start(config, { env, clock, logger });
     this.relayers[i] = relayer;
     return relayer;
   }

@@ -29,7 +29,7 @@ describe("relayer configuration", function () {
     const config = parseRelayerConfig(VALID, "/etc/cfx/relayers/r0.yaml");
     expect(config.name).to.equal("relayer");
     expect(config.listen).to.deep.equal({ host: "127.0.0.1", port: 8701 });
-    expect(config.schedule).to.deep.equal({ intervalSeconds: 15, graceSeconds: 30, peerTimeoutMs: 2_000 });
+    expect(config.schedule).to.deep.equal({ intervalSeconds: 15, graceSeconds: 30, peerTimeoutMs: 2_000, clock: "wall" });
     expect(config.gas).to.deep.equal({ maxFeePerGasGwei: "500", priorityFeePerGasGwei: "1", replaceAfterSeconds: 30, bumpPercent: 15 });
     expect(config.feeds).to.deep.equal(["/etc/cfx/feeds/h100-hour.yaml"]);
     expect(config.stateDir).to.equal("/etc/cfx/relayers/.relayer/relayer");
