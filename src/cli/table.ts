@@ -21,3 +21,10 @@ export function renderTable(headers: string[], rows: string[][]): string {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, (_, v) => (typeof v === "bigint" ? v.toString() : v), 2);
 }
+
+/** The same layout without a header row, for key-value listings ("equity  1,240.50 mUSD"). */
+export function renderRows(rows: string[][]): string {
+  const columns = Math.max(0, ...rows.map((row) => row.length));
+  const headers = Array.from({ length: columns }, () => "");
+  return renderTable(headers, rows).split("\n").slice(1).join("\n");
+}
