@@ -6,7 +6,7 @@ import { getBytes, hexlify, isHexString } from "ethers";
 
 import { latestBlock, read, type ClientContext } from "./context.js";
 import { shortHex } from "./errorMessages.js";
-import { InvalidInputError } from "./errors.js";
+import { ContractError, InvalidInputError } from "./errors.js";
 import { scanForward } from "./logs.js";
 
 /** IFuturesMarket.SeriesParams with bigint numbers. */
@@ -58,6 +58,11 @@ export interface SeriesInfo {
   timeToExpiry: bigint;
   /** Contracts: the total long size. */
   openInterest: bigint;
+  /**
+   * False until the feed's first oracle round: the market cannot value the series yet, so index,
+   * mark, basis, open interest and listedAt read as zero, and nothing trades.
+   */
+  hasIndex: boolean;
   /** The feed's latest index value, WAD. */
   index: bigint;
   indexStale: boolean;
@@ -145,7 +150,7 @@ export async function readSeries(
   const block = at ?? (await latestBlock(ctx));
   const overrides = { blockTag: block.blockNumber };
   const [state, params] = await Promise.all([
-    read(ctx, "read series state", () => ctx.contracts.market.seriesState(id, overrides)),
+    read(ctx, "read series state", () => ctx.contracts.market.seriesState(id, overrides)).catch(beforeFirstRound),
     paramsOf(ctx, id),
   ]);
   const feedName = feedNameOf(ctx, params.feed);
@@ -163,6 +168,7 @@ export async function readSeries(
     lastTradingTime: params.lastTradingTime,
     timeToExpiry: params.expiry > block.timestamp ? params.expiry - block.timestamp : 0n,
     openInterest: state.openInterest,
+    hasIndex: state.index !== 0n,
     index: state.index,
     indexStale: state.indexStale,
     mark: state.markPrice,
@@ -171,6 +177,12 @@ export async function readSeries(
     blockNumber: block.blockNumber,
     timestamp: block.timestamp,
   };
+}
+
+/** The market's seriesState reverts with the oracle's NoData before a feed's first round. */
+function beforeFirstRound(error: unknown) {
+  if (!(error instanceof ContractError && error.name === "NoData")) throw error;
+  return { paused: false, listedAt: 0n, openInterest: 0n, index: 0n, indexStale: true, markPrice: 0n, settlementPrice: 0n };
 }
 
 /** Every series listed since the deployment's start block, oldest listing first. */

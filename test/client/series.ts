@@ -14,6 +14,7 @@ import {
   FEED_NAME,
   INITIAL_INDEX,
   basisAfter,
+  feedId,
   TICK,
   h100Params,
   latestTime,
@@ -33,6 +34,18 @@ const { loadFixture, time } = networkHelpers;
 
 describe("client series", function () {
   this.timeout(60_000);
+
+  it("lists a series whose feed has no round yet, without an index (the market cannot value it)", async function () {
+    const fx = await loadFixture(clientFixture);
+    const feed = feedId("NO-ROUND-YET");
+    await (await fx.oracle.addFeed(feed, "no round yet", fx.relayers.map((w) => w.address), 1, { heartbeat: 3600, maxObservationAge: 300, maxMoveBps: 1000, minUpdateInterval: 0 }, 64)).wait();
+    const { id } = await listSeries(fx, h100Params(await latestTime(fx), { feed }));
+    const client = await connect(fx.alice, fx.deployment);
+    const list = await client.series();
+    const fresh = list.find((s) => s.id === id)!;
+    expect([fresh.hasIndex, fresh.index, fresh.mark, fresh.indexStale, fresh.state]).to.deep.equal([false, 0n, 0n, true, "trading"]);
+    expect(list.find((s) => s.id === seriesIdOf(fx.params))!.hasIndex, "the other series still has its index").to.equal(true);
+  });
 
   it("lists every series since the deployment with its parameters and market state", async function () {
     const fx = await loadFixture(clientFixture);
