@@ -5,7 +5,7 @@
  */
 import { Command } from "commander";
 
-import { ContractError, formatSize, type SeriesInfo } from "../client/index.js";
+import { formatSize, type SeriesInfo } from "../client/index.js";
 import { runSession, type Session } from "./context.js";
 import { formatDuration, price, utc } from "./format.js";
 import { withConnection, type ConnectionOptions } from "./options.js";
@@ -36,22 +36,10 @@ export function marketsCommand(): Command {
 /** The rows, and the chain's time for the series read without the client (no index round). */
 async function marketRows(session: Session): Promise<{ rows: MarketRow[]; now: bigint }> {
   const [listed, block] = await Promise.all([session.series(), session.provider.getBlock("latest")]);
-  let infos: (SeriesInfo | undefined)[];
-  try {
-    const all = await session.client.series();
-    infos = listed.map((s) => all.find((info) => info.id === s.id));
-  } catch (error) {
-    unlessNoRound(error);
-    // Some feed has no round yet: read series by series, leaving those of that feed bare.
-    infos = await Promise.all(listed.map((s) => session.client.seriesInfo(s.id).catch(unlessNoRound)));
-  }
+  const all = await session.client.series();
+  // A series whose feed has no round yet is shown bare ("no round yet"): the market cannot value it.
+  const infos = listed.map((s) => all.find((info) => info.id === s.id && info.hasIndex));
   return { rows: listed.map((series, i) => ({ series, info: infos[i] })), now: BigInt(block!.timestamp) };
-}
-
-/** undefined for the oracle's NoData (the feed has no round yet); any other error stands. */
-function unlessNoRound(error: unknown): undefined {
-  if (error instanceof ContractError && error.name === "NoData") return undefined;
-  throw error;
 }
 
 function jsonRow({ series, info }: MarketRow, now: bigint) {

@@ -245,7 +245,8 @@ describe("client errors: real reverts", function () {
     await (await fx.oracle.addFeed(emptyFeed, "empty", fx.relayers.map((w) => w.address), 1, params, 64)).wait();
     const { id: series } = await listSeries(fx, h100Params(await latestTime(fx), { feed: emptyFeed }));
     const client = await connect(fx.alice, { ...fx.deployment, feeds: [...fx.deployment.feeds, { name: "EMPTY-FEED", id: emptyFeed, adapter: ZeroAddress }] });
-    const error = (await thrownBy(client.seriesInfo(series))) as ContractError;
+    // The client's own series reads handle it (hasIndex: false); a direct market read meets it.
+    const error = client.decodeError(await thrownBy(client.contracts.market.seriesState(series))) as ContractError;
     expect(error.name).to.equal("NoData");
     expect(error.args).to.deep.equal({ feed: emptyFeed });
     expect(error.message).to.equal("the EMPTY-FEED index has no round yet");
