@@ -7,49 +7,20 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import path, { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { Wallet, id, parseEther } from "ethers";
 
+import { CfxProcess, until } from "../helpers/cfxProcess.js";
 import { HardhatNode, STARTUP_TIMEOUT_MS, freePort } from "../helpers/hardhatNode.js";
 import { INITIAL_INDEX, USD, depositFrom, fundAccount, marketFixture, stepIndexTo, trade, type MarketFx } from "../helpers/market.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const P170 = 1_700_000_000_000_000_000n;
 
-class KeeperProcess {
-  readonly child: ChildProcess;
-  output = "";
-  readonly exited: Promise<number | null>;
-
+class KeeperProcess extends CfxProcess {
   constructor(config: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [join(ROOT, "bin/cfx.js"), "keeper", "start", "--config", config], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const keep = (chunk: Buffer) => (this.output += chunk.toString());
-    this.child.stdout?.on("data", keep);
-    this.child.stderr?.on("data", keep);
-    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill("SIGTERM");
-    return this.exited;
-  }
-}
-
-async function until<T>(what: string, ms: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    super(["keeper", "start", "--config", config], env);
   }
 }
 

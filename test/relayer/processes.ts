@@ -8,21 +8,19 @@
  * naming the field. Real processes, real HTTP, real time.
  */
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import path, { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { JsonRpcProvider, Wallet, id, parseEther } from "ethers";
 
 import { IndexOracle__factory, type IndexOracle } from "../../types/ethers-contracts/index.js";
 import { feedFileName, feedId, median } from "../../src/index/index.js";
 import { HardhatNode, STARTUP_TIMEOUT_MS, freePort } from "../helpers/hardhatNode.js";
+import { CfxProcess, until } from "../helpers/cfxProcess.js";
 import { CuttableProxy } from "../helpers/cuttableProxy.js";
 import { garbage, json, slow, startPriceServer, status, type PriceServer } from "../helpers/priceServers.js";
 import { basket, feedYaml, modelsBody, wad3 } from "../helpers/relayerHarness.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const FEED = "PROC-TOKEN-OUT";
 const FEED_ID = feedId(FEED);
 const PARAMS = { heartbeat: 3600, maxObservationAge: 300, maxMoveBps: 5000, minUpdateInterval: 0 };
@@ -33,36 +31,9 @@ const MOVED = ["2.340", "2.345", "2.350", "2.352"];
 
 
 /** A `cfx relayer start` process with its output kept. */
-class RelayerProcess {
-  readonly child: ChildProcess;
-  output = "";
-  readonly exited: Promise<number | null>;
-
+class RelayerProcess extends CfxProcess {
   constructor(config: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [join(ROOT, "bin/cfx.js"), "relayer", "start", "--config", config], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const keep = (chunk: Buffer) => (this.output += chunk.toString());
-    this.child.stdout?.on("data", keep);
-    this.child.stderr?.on("data", keep);
-    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.child.exitCode === null) this.child.kill("SIGTERM");
-    return this.exited;
-  }
-}
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    super(["relayer", "start", "--config", config], env);
   }
 }
 
