@@ -19,7 +19,7 @@ import pino from "pino";
 
 import { deploySystem } from "../deploy/deploySystem.js";
 import type { PlannedSeries } from "../deploy/plan.js";
-import { connect, formatFixed, formatPnl, formatPrice, formatSize, formatUsdc, parseUsdc, type CfxClient, type SignedOrder } from "../src/client/index.js";
+import { connect, formatBps, formatFixed, formatPnl, formatPrice, formatSize, formatUsdc, parseUsdc, type CfxClient, type SignedOrder } from "../src/client/index.js";
 import { Keeper, parseKeeperConfig, type TickSummary } from "../src/keeper/index.js";
 import { MockUSD__factory } from "../types/ethers-contracts/index.js";
 import { heading, say, short, table, when } from "./demo/narrate.js";
@@ -29,7 +29,7 @@ import { startRpcBridge } from "./demo/rpcBridge.js";
 const START = "2026-10-20T00:00:00Z";
 /** Prices in tables: 4 decimals at most (exact values are on chain and in the logs). */
 const price = (wad: bigint) => formatPrice(wad, { decimals: "exact", minDecimals: 2 }).replace(/(\.\d{4})\d+$/, "$1");
-/** A WAD amount of USD (realised PnL) as USD with 2 decimals, rounded toward zero's floor like the vault. */
+/** A WAD amount of USD (realised PnL) in USD with 2 decimals, rounded down as the vault credits it. */
 const usdFromWad = (wad: bigint) => formatFixed(wad, 18, { decimals: 2, rounding: "floor", plusSign: true });
 const HOUR = 3600;
 const started = Date.now();
@@ -57,7 +57,13 @@ table(
 say("", "Series listed (monthly, last Friday 08:00 UTC; settled on the index TWAP of the last hour):");
 table(
   ["series", "expiry", "contract", "tick", "IM / MM"],
-  series.map((s) => [s.name, when(s.params.expiry), `${s.params.multiplier} index units`, formatPrice(s.params.tickSize), "20% / 12%"]),
+  series.map((s) => [
+    s.name,
+    when(s.params.expiry),
+    `${s.params.multiplier} index units`,
+    formatPrice(s.params.tickSize),
+    `${formatBps(s.params.initialMarginBps)} / ${formatBps(s.params.maintenanceMarginBps)}`,
+  ]),
 );
 const h100 = seriesNamed(series, "H100-2026-10");
 const token = seriesNamed(series, "TOKEN-2026-10");
@@ -100,7 +106,6 @@ const keeper = await Keeper.start(parseKeeperConfig({ name: "demo-keeper", state
   clock: () => now,
   logger: pino({ level: process.env.DEMO_LOG ?? "silent" }),
 });
-
 
 async function run(): Promise<void> {
   heading("Four relayers publish the indexes (n = 4, f = 1: each round carries at least 3 signed observations)");
