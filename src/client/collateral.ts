@@ -31,13 +31,16 @@ function positiveAmount(amount: bigint, field = "amount"): bigint {
   return amount;
 }
 
-/** Deposits `amount` token units into the signer's vault account, approving exactly `amount` first if needed. */
+/** Deposits `amount` token units into the signer's vault account, approving exactly `amount` first if needed (after a reset to zero when a smaller allowance is left). */
 export async function deposit(ctx: ClientContext, amount: bigint): Promise<ContractTransactionReceipt> {
   positiveAmount(amount);
   const owner = await requireSigner(ctx, "deposit").getAddress();
   const { token, vault } = ctx.contracts;
   const allowance = await read(ctx, "read allowance", () => token.allowance(owner, ctx.deployment.vault));
   if (allowance < amount) {
+    // Some tokens (USDT) refuse to move an allowance from one non-zero value to another: reset it
+    // to zero first, which every ERC-20 accepts.
+    if (allowance !== 0n) await sendTransaction(ctx, "reset the vault's allowance", () => token.approve(ctx.deployment.vault, 0n));
     // Exactly the amount, not unlimited: the vault never holds an allowance beyond this deposit.
     await sendTransaction(ctx, "approve the vault", () => token.approve(ctx.deployment.vault, amount));
   }

@@ -59,6 +59,18 @@ describe("client collateral", function () {
     expect(await fx.vault.cashOf(wallet.address)).to.equal(250n * USD);
   });
 
+  it("resets a smaller leftover allowance to zero before approving (tokens like USDT require it)", async function () {
+    const fx = await loadFixture(clientFixture);
+    const wallet = await fundedWallet(fx, "client-deposit-leftover", 1_000n * USD);
+    await (await fx.usd.connect(wallet).approve(fx.vaultAddress, 5n * USD)).wait();
+    const client = await connect(wallet, fx.deployment);
+    const from = await ethers.provider.getBlockNumber();
+    await client.deposit(300n * USD);
+    const approvals = await fx.usd.queryFilter(fx.usd.filters.Approval(wallet.address, fx.vaultAddress), from + 1);
+    expect(approvals.map((e) => e.args.value)).to.deep.equal([0n, 300n * USD]);
+    expect(await fx.vault.cashOf(wallet.address)).to.equal(300n * USD);
+  });
+
   it("deposits with a permit signed by a local Wallet, in one transaction", async function () {
     const fx = await loadFixture(clientFixture);
     const wallet = await fundedWallet(fx, "client-permit-wallet", 1_000n * USD);
