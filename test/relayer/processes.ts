@@ -59,6 +59,13 @@ describe("cfx relayer processes against a hardhat node process", function () {
     return { value, signers: [...signers], values: [...values] };
   }
 
+  /** Resolves once relayer `i` serves no observation (404): it has no fresh value of its own. */
+  async function servesNoObservation(i: number): Promise<void> {
+    await until(`relayer ${i} to stop serving an observation`, 20_000, async () =>
+      (await fetch(`http://127.0.0.1:${ports[i]}/v1/feeds/${FEED}/observation`)).status === 404 ? true : undefined,
+    );
+  }
+
   before(async function () {
     node = new HardhatNode(await freePort());
     const chainId = await node.ready(STARTUP_TIMEOUT_MS);
@@ -123,8 +130,11 @@ log: { level: info }
   it("publishes again when the prices move, and keeps one round per move", async function () {
     MOVED.forEach((index, i) => servers[i].set("/api/v1/models", json(modelsBody(basket(index)))));
     const event = await until("round 2", 60_000, () => roundEvent(2n));
-    for (const value of event.values) expect(MOVED.map(wad3)).to.include(value);
+    // A transmitter may still carry a peer's observation from just before the move; the median of
+    // a quorum of three is a moved price all the same.
+    for (const value of event.values) expect([...INDEXES, ...MOVED].map(wad3)).to.include(value);
     expect(event.value).to.equal(median(event.values));
+    expect(event.value >= wad3(MOVED[0]) && event.value <= wad3(MOVED[3])).to.equal(true);
     await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect((await oracle.feedInfo(FEED_ID)).latestRoundId, "no duplicate round for the same move").to.equal(2n);
   });
@@ -167,8 +177,8 @@ log: { level: info }
     servers[2].set("/api/v1/models", status(500)); // relayer 2's only source fails
     servers[3].set("/api/v1/models", json(modelsBody({ "vendor/low": "90", "vendor/mid": "95", "vendor/high": "99" }))); // relayer 3 lies
     const event = await until("a round after the move", 90_000, () => roundEvent(before + 1n));
-    expect(event.signers).not.to.include(wallets[2].address);
     expect(event.value >= wad3(honest[0]) && event.value <= wad3(honest[1])).to.equal(true);
+    await servesNoObservation(2);
     await until("relayer 2's source error in its log", 10_000, async () =>
       /"source":"api","error":"source api: HTTP 500[^"]*","msg":"source error"/.test(processes[2].output) ? true : undefined,
     );
@@ -183,19 +193,12 @@ log: { level: info }
       const honest = ["3.000", "3.004", "3.008"].map((v) => (Number(v) + Number(before) * 0.1).toFixed(3));
       servers[2].set("/api/v1/models", behaviour);
       [0, 1, 3].forEach((relayer, i) => servers[relayer].set("/api/v1/models", json(modelsBody(basket(honest[i])))));
-      // A transmitter may still carry a peer's observation from just before the move: look for
-      // the first round made of the new prices only.
-      const event = await until("a round of the new prices", 90_000, async () => {
-        const latest = (await oracle.feedInfo(FEED_ID)).latestRoundId;
-        for (let round = before + 1n; round <= latest; round++) {
-          const found = await roundEvent(round);
-          if (found?.values.every((value) => honest.map(wad3).includes(value))) return found;
-        }
-        return undefined;
-      });
-      expect(event.signers).not.to.include(wallets[2].address);
-      expect(event.values).to.have.length(3);
+      const event = await until("a round after the move", 90_000, () => roundEvent(before + 1n));
       expect(event.value).to.equal(median(event.values));
+      // The round may still carry relayer 2's observation from before its source broke (it was
+      // fresh then); a median of three with two new prices is a new price all the same.
+      expect(event.value >= wad3(honest[0]) && event.value <= wad3(honest[2])).to.equal(true);
+      await servesNoObservation(2);
       // The round may land before relayer 2 next polls its source: wait for the error to show.
       await until(`relayer 2's /healthz to report that its source ${name}`, 20_000, async () => {
         const health = (await (await fetch(`http://127.0.0.1:${ports[2]}/healthz`)).json()) as { checks: Record<string, string> };
