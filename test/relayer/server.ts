@@ -89,6 +89,6 @@ describe("relayer HTTP API", function () {
 
   it("refuses other methods and routes", async function () {
     expect(await get("/healthz", { method: "POST" })).to.deep.include({ status: 405, text: JSON.stringify({ error: "POST is not allowed: use GET" }) });
-    expect(await get("/v2/anything")).to.deep.include({ status: 404, text: JSON.stringify({ error: "no route /v2/anything" }) });
+    expect(await get("/v2/anything")).to.deep.include({ status: 404, text: JSON.stringify({ error: "no route /v2/anything: try /v1/feeds/:id/observation, /v1/snapshots/:inputsHash, /metrics or /healthz" }) });
   });
 });
