@@ -13,7 +13,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
-import { rm } from "node:fs/promises";
 
 import {
   INITIAL_INDEX,
@@ -32,7 +31,7 @@ import {
   stepIndexTo,
   trade,
 } from "../helpers/market.js";
-import { sentBy, startKeeper, type StartedKeeper } from "./harness.js";
+import { sentBy, startKeeper, stopKeeper, type StartedKeeper } from "./harness.js";
 
 const { networkHelpers } = await network.create();
 const { loadFixture, time } = networkHelpers;
@@ -68,8 +67,7 @@ describe("keeper: accounts in debt", function () {
   let started: StartedKeeper | undefined;
 
   afterEach(async function () {
-    await started?.keeper.stop();
-    if (started !== undefined) await rm(started.stateDir, { recursive: true, force: true });
+    await stopKeeper(started);
     started = undefined;
   });
 

@@ -3,7 +3,7 @@
  * admin, collateral deposited for it (the operator's job), and a configuration built like a YAML
  * file would be, with the fixture's provider, wallet and contracts injected.
  */
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Wallet, id, parseEther, type Provider } from "ethers";
@@ -32,6 +32,13 @@ export interface StartedKeeper {
   keeper: Keeper;
   wallet: Wallet;
   stateDir: string;
+}
+
+/** Stops a keeper a test started and removes its state directory (for afterEach hooks). */
+export async function stopKeeper(started: StartedKeeper | undefined): Promise<void> {
+  if (started === undefined) return;
+  await started.keeper.stop();
+  await rm(started.stateDir, { recursive: true, force: true });
 }
 
 let walletCount = 0;
